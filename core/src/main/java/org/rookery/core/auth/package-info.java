@@ -1,0 +1,4 @@
+@NullMarked
+package org.rookery.core.auth;
+
+import org.jspecify.annotations.NullMarked;

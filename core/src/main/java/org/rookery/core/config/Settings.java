@@ -1,0 +1,112 @@
+package org.rookery.core.config;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Every setting Rookery has, with its default and documentation, in one place (Kafka's habit).
+ * {@code docs/configuration.md} is generated from this class ({@code ./rookery config-doc}).
+ */
+public final class Settings {
+    private Settings() {}
+
+    public static final ConfigKey<Integer> PORT = intKey("rookery.port", 8080,
+            "Port of the public HTTP API (Mastodon client API, OAuth, web page).");
+    public static final ConfigKey<Integer> ADMIN_PORT = intKey("rookery.admin.port", 9990,
+            "Port of the admin endpoints (/admin/ping, /admin/server_info, /admin/metrics, /health); 9990 as in TwitterServer.");
+    public static final ConfigKey<String> BIND_ADDRESS = stringKey("rookery.bind.address", "127.0.0.1",
+            "Address both ports listen on. Use 0.0.0.0 to accept connections from other machines.");
+    public static final ConfigKey<String> DATA_DIR = stringKey("rookery.data.dir", "data",
+            "Directory of the embedded store (RocksDB) and event log.");
+    public static final ConfigKey<String> PUBLIC_URL = stringKey("rookery.public.url", "",
+            "Absolute base URL clients reach the server at (for Link headers and entity URLs). Empty: derived from each request's Host header.");
+    public static final ConfigKey<String> INSTANCE_TITLE = stringKey("rookery.instance.title", "Rookery",
+            "Name of this server, shown by /api/v1/instance.");
+    public static final ConfigKey<String> INSTANCE_DESCRIPTION = stringKey("rookery.instance.description",
+            "A microblogging server built on the architecture Twitter and Tumblr published.",
+            "Description shown by /api/v1/instance.");
+    public static final ConfigKey<String> CONTACT_EMAIL = stringKey("rookery.contact.email", "admin@localhost",
+            "Contact address shown by /api/v1/instance.");
+    public static final ConfigKey<Integer> WORKER_ID = intKey("rookery.worker.id", 0,
+            "Snowflake worker number (0-1023); every process that mints ids needs its own.");
+    public static final ConfigKey<Duration> CLOCK_BACKWARDS_WAIT = durationKey("rookery.ids.clock.backwards.wait", Duration.ofSeconds(1),
+            "How long id generation waits for a clock that moved backwards to catch up before failing the request.");
+    public static final ConfigKey<Integer> MAX_TWEET_LENGTH = intKey("rookery.tweet.max.length", 500,
+            "Maximum weighted length of a tweet (twitter-text counting; every link counts as 23).");
+    public static final ConfigKey<String> REGISTRATIONS = stringKey("rookery.registrations", "open",
+            "Sign-up mode: open, approval (accounts wait for an administrator) or closed.");
+    public static final ConfigKey<Integer> PASSWORD_HASH_MEMORY_KB = intKey("rookery.password.hash.memory.kb", 19456,
+            "Argon2id memory cost in KiB (OWASP's minimum recommendation is 19456).");
+    public static final ConfigKey<Integer> PASSWORD_HASH_ITERATIONS = intKey("rookery.password.hash.iterations", 2,
+            "Argon2id time cost (passes over memory).");
+    public static final ConfigKey<Integer> FOLLOWER_BATCH_SIZE = intKey("rookery.graph.follower.batch.size", 4096,
+            "Followers read per batch when fanning out.");
+    public static final ConfigKey<Integer> LOG_PARTITIONS = intKey("rookery.log.partitions", 16,
+            "Partitions of the event log (fixed when the data directory is created).");
+    public static final ConfigKey<Duration> LOG_RETENTION = durationKey("rookery.log.retention", Duration.ofDays(7),
+            "How long the event log keeps events (Tumblr's firehose keeps a week).");
+    public static final ConfigKey<Boolean> SYNC_WRITES = boolKey("rookery.store.sync.writes", true,
+            "Sync the write-ahead log before acknowledging a write. Turn off only for benchmarks: acknowledged writes may be lost on a crash.");
+    public static final ConfigKey<Integer> MAX_REQUEST_BYTES = intKey("rookery.http.max.request.bytes", 1 << 20,
+            "Largest accepted request body; larger ones get 413.");
+    public static final ConfigKey<Duration> IDEMPOTENCY_TTL = durationKey("rookery.idempotency.ttl", Duration.ofHours(24),
+            "How long an Idempotency-Key keeps returning the tweet it created.");
+
+    /** All keys, in declaration order. */
+    public static List<ConfigKey<?>> all() {
+        List<ConfigKey<?>> keys = new ArrayList<>();
+        for (Field f : Settings.class.getDeclaredFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == ConfigKey.class) {
+                try {
+                    keys.add((ConfigKey<?>) f.get(null));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return keys;
+    }
+
+    /** The operator's reference page, in Markdown. */
+    public static String markdown() {
+        StringBuilder sb = new StringBuilder("""
+                # Configuration
+
+                Generated from `org.rookery.core.config.Settings` by `./rookery config-doc`; do not edit by hand.
+                Each key can be set as `--set key=value` on the command line or by its environment variable.
+                `--port` and `--data-dir` are short for `rookery.port` and `rookery.data.dir`.
+
+                | key | environment | default | meaning |
+                | --- | --- | --- | --- |
+                """);
+        for (ConfigKey<?> k : all()) {
+            sb.append("| `").append(k.name()).append("` | `").append(k.envName()).append("` | `")
+                    .append(k.defaultValue()).append("` | ").append(k.doc()).append(" |\n");
+        }
+        return sb.toString();
+    }
+
+    private static ConfigKey<Integer> intKey(String name, int def, String doc) {
+        return new ConfigKey<>(name, Integer.class, def, doc, Integer::valueOf);
+    }
+
+    private static ConfigKey<String> stringKey(String name, String def, String doc) {
+        return new ConfigKey<>(name, String.class, def, doc, s -> s);
+    }
+
+    private static ConfigKey<Boolean> boolKey(String name, boolean def, String doc) {
+        return new ConfigKey<>(name, Boolean.class, def, doc, s -> switch (s.toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "1", "on" -> true;
+            case "false", "no", "0", "off" -> false;
+            default -> throw new IllegalArgumentException("true or false");
+        });
+    }
+
+    private static ConfigKey<Duration> durationKey(String name, Duration def, String doc) {
+        return new ConfigKey<>(name, Duration.class, def, doc, Duration::parse);
+    }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package org.rookery.core.config;
+
+import org.jspecify.annotations.NullMarked;

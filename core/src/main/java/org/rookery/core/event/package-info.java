@@ -1,0 +1,4 @@
+@NullMarked
+package org.rookery.core.event;
+
+import org.jspecify.annotations.NullMarked;

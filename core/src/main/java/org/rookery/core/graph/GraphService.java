@@ -1,0 +1,437 @@
+package org.rookery.core.graph;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.rookery.core.error.RookeryException;
+import org.rookery.core.event.Event;
+import org.rookery.core.event.EventType;
+import org.rookery.core.ids.IdGenerator;
+import org.rookery.core.internal.StripedLocks;
+import org.rookery.core.model.Account;
+import org.rookery.core.model.Page;
+import org.rookery.core.model.PagedIds;
+import org.rookery.core.model.Relationship;
+import org.rookery.core.store.Bytes;
+import org.rookery.core.store.KeyValueStore;
+import org.rookery.core.store.Table;
+import org.rookery.core.store.WriteBatch;
+import org.rookery.core.users.UserService;
+
+/**
+ * The social graph (Twitter's Flock): follow, unfollow, block, mute, follow requests for protected
+ * accounts; follower lists paged by cursor and read in primitive batches for fanout. Every change is
+ * one atomic write with its event. Thread-safe; blocking.
+ *
+ * <p>Storage: {@link Table#EDGES} holds both directions of each edge under a kind byte
+ * ({@code F}: follower → followee, {@code f}: followee → follower, and so on), so "does A follow B"
+ * and "who follows B, in id order" are each one lookup or one range scan. {@link Table#EDGE_INDEX}
+ * orders the same edges by their edge id (newest first) for the API's pages.
+ */
+public final class GraphService {
+    public static final byte FOLLOWING = 'F';
+    public static final byte FOLLOWER = 'f';
+    public static final byte BLOCKING = 'B';
+    public static final byte BLOCKED_BY = 'b';
+    public static final byte MUTING = 'M';
+    public static final byte REQUESTED = 'R';
+    public static final byte REQUEST_PENDING = 'r';
+
+    private static final int SHOW_REPOSTS = 1;
+    private static final int NOTIFY = 2;
+    private static final int MUTE_NOTIFICATIONS = 1;
+
+    /** Receives one batch of follower ids; {@code ids[0..count)} is valid only during the call. */
+    @FunctionalInterface
+    public interface BatchConsumer {
+        void accept(long[] ids, int count);
+    }
+
+    private final KeyValueStore store;
+    private final UserService users;
+    private final IdGenerator ids;
+    private final InstantSource clock;
+    private final StripedLocks locks = new StripedLocks(1024);
+
+    public GraphService(KeyValueStore store, UserService users, IdGenerator ids, InstantSource clock) {
+        this.store = requireNonNull(store, "store");
+        this.users = requireNonNull(users, "users");
+        this.ids = requireNonNull(ids, "ids");
+        this.clock = requireNonNull(clock, "clock");
+    }
+
+    private static byte[] edge(byte kind, long a, long b) {
+        return Bytes.key(kind, a, b);
+    }
+
+    private static byte[] edgeValue(long edgeId, int flags) {
+        byte[] v = new byte[9];
+        Bytes.putLong(v, 0, edgeId);
+        v[8] = (byte) flags;
+        return v;
+    }
+
+    private @Nullable byte[] getEdge(byte kind, long a, long b) {
+        return store.get(Table.EDGES, edge(kind, a, b));
+    }
+
+    public boolean isFollowing(long follower, long followee) {
+        return getEdge(FOLLOWING, follower, followee) != null;
+    }
+
+    public boolean isBlocking(long blocker, long blocked) {
+        return getEdge(BLOCKING, blocker, blocked) != null;
+    }
+
+    public boolean isMuting(long muter, long muted) {
+        return getEdge(MUTING, muter, muted) != null;
+    }
+
+    /** Follows {@code target}, or asks to if it is protected; updates options of an existing follow. */
+    public Relationship follow(long actor, long target, boolean showReposts, boolean notify) {
+        if (actor == target) {
+            throw RookeryException.forbidden("You can't follow yourself");
+        }
+        Account targetAccount = users.require(target);
+        locks.with(actor, target, () -> {
+            if (isBlocking(target, actor) || isBlocking(actor, target)) {
+                throw RookeryException.forbidden("This action is not allowed");
+            }
+            int flags = (showReposts ? SHOW_REPOSTS : 0) | (notify ? NOTIFY : 0);
+            byte[] existing = getEdge(FOLLOWING, actor, target);
+            long now = clock.millis();
+            WriteBatch batch = new WriteBatch();
+            if (existing != null) {
+                long edgeId = Bytes.getLong(existing, 0);
+                batch.put(Table.EDGES, edge(FOLLOWING, actor, target), edgeValue(edgeId, flags))
+                        .put(Table.EDGES, edge(FOLLOWER, target, actor), edgeValue(edgeId, flags));
+            } else if (targetAccount.locked()) {
+                if (getEdge(REQUESTED, actor, target) != null) {
+                    return null;
+                }
+                long edgeId = ids.nextId();
+                batch.put(Table.EDGES, edge(REQUESTED, actor, target), edgeValue(edgeId, flags))
+                        .put(Table.EDGES, edge(REQUEST_PENDING, target, actor), edgeValue(edgeId, flags))
+                        .put(Table.EDGE_INDEX, edge(REQUEST_PENDING, target, edgeId), Bytes.key(actor))
+                        .append(new Event(ids.nextId(), EventType.FOLLOW_REQUESTED, actor, target, 0, now));
+            } else {
+                addFollow(batch, actor, target, ids.nextId(), flags);
+                batch.append(new Event(ids.nextId(), EventType.FOLLOWED, actor, target, 0, now));
+            }
+            store.commit(batch);
+            return null;
+        });
+        return relationship(actor, target);
+    }
+
+    private void addFollow(WriteBatch batch, long follower, long followee, long edgeId, int flags) {
+        batch.put(Table.EDGES, edge(FOLLOWING, follower, followee), edgeValue(edgeId, flags))
+                .put(Table.EDGES, edge(FOLLOWER, followee, follower), edgeValue(edgeId, flags))
+                .put(Table.EDGE_INDEX, edge(FOLLOWING, follower, edgeId), Bytes.key(followee))
+                .put(Table.EDGE_INDEX, edge(FOLLOWER, followee, edgeId), Bytes.key(follower))
+                .increment(Table.COUNTERS, UserService.counterKey(follower, UserService.FOLLOWING), 1)
+                .increment(Table.COUNTERS, UserService.counterKey(followee, UserService.FOLLOWERS), 1);
+    }
+
+    /** Removes the follow edge (if any) into {@code batch}; returns whether there was one. */
+    private boolean removeFollow(WriteBatch batch, long follower, long followee) {
+        byte[] existing = getEdge(FOLLOWING, follower, followee);
+        if (existing == null) {
+            return false;
+        }
+        long edgeId = Bytes.getLong(existing, 0);
+        batch.delete(Table.EDGES, edge(FOLLOWING, follower, followee))
+                .delete(Table.EDGES, edge(FOLLOWER, followee, follower))
+                .delete(Table.EDGE_INDEX, edge(FOLLOWING, follower, edgeId))
+                .delete(Table.EDGE_INDEX, edge(FOLLOWER, followee, edgeId))
+                .increment(Table.COUNTERS, UserService.counterKey(follower, UserService.FOLLOWING), -1)
+                .increment(Table.COUNTERS, UserService.counterKey(followee, UserService.FOLLOWERS), -1);
+        return true;
+    }
+
+    private boolean removeRequest(WriteBatch batch, long requester, long target) {
+        byte[] existing = getEdge(REQUESTED, requester, target);
+        if (existing == null) {
+            return false;
+        }
+        long edgeId = Bytes.getLong(existing, 0);
+        batch.delete(Table.EDGES, edge(REQUESTED, requester, target))
+                .delete(Table.EDGES, edge(REQUEST_PENDING, target, requester))
+                .delete(Table.EDGE_INDEX, edge(REQUEST_PENDING, target, edgeId));
+        return true;
+    }
+
+    public Relationship unfollow(long actor, long target) {
+        users.require(target);
+        locks.with(actor, target, () -> {
+            WriteBatch batch = new WriteBatch();
+            boolean removed = removeFollow(batch, actor, target);
+            removed |= removeRequest(batch, actor, target);
+            if (removed) {
+                batch.append(new Event(ids.nextId(), EventType.UNFOLLOWED, actor, target, 0, clock.millis()));
+                store.commit(batch);
+            }
+            return null;
+        });
+        return relationship(actor, target);
+    }
+
+    /** Blocks {@code target}: follows and requests both ways are removed in the same write. */
+    public Relationship block(long actor, long target) {
+        if (actor == target) {
+            throw RookeryException.forbidden("You can't block yourself");
+        }
+        users.require(target);
+        locks.with(actor, target, () -> {
+            if (isBlocking(actor, target)) {
+                return null;
+            }
+            long edgeId = ids.nextId();
+            WriteBatch batch = new WriteBatch();
+            removeFollow(batch, actor, target);
+            removeFollow(batch, target, actor);
+            removeRequest(batch, actor, target);
+            removeRequest(batch, target, actor);
+            batch.put(Table.EDGES, edge(BLOCKING, actor, target), edgeValue(edgeId, 0))
+                    .put(Table.EDGES, edge(BLOCKED_BY, target, actor), edgeValue(edgeId, 0))
+                    .put(Table.EDGE_INDEX, edge(BLOCKING, actor, edgeId), Bytes.key(target))
+                    .append(new Event(ids.nextId(), EventType.BLOCKED, actor, target, 0, clock.millis()));
+            store.commit(batch);
+            return null;
+        });
+        return relationship(actor, target);
+    }
+
+    public Relationship unblock(long actor, long target) {
+        users.require(target);
+        locks.with(actor, target, () -> {
+            byte[] existing = getEdge(BLOCKING, actor, target);
+            if (existing == null) {
+                return null;
+            }
+            long edgeId = Bytes.getLong(existing, 0);
+            store.commit(new WriteBatch()
+                    .delete(Table.EDGES, edge(BLOCKING, actor, target))
+                    .delete(Table.EDGES, edge(BLOCKED_BY, target, actor))
+                    .delete(Table.EDGE_INDEX, edge(BLOCKING, actor, edgeId))
+                    .append(new Event(ids.nextId(), EventType.UNBLOCKED, actor, target, 0, clock.millis())));
+            return null;
+        });
+        return relationship(actor, target);
+    }
+
+    public Relationship mute(long actor, long target, boolean notifications) {
+        if (actor == target) {
+            throw RookeryException.forbidden("You can't mute yourself");
+        }
+        users.require(target);
+        locks.with(actor, target, () -> {
+            byte[] existing = getEdge(MUTING, actor, target);
+            long edgeId = existing == null ? ids.nextId() : Bytes.getLong(existing, 0);
+            WriteBatch batch = new WriteBatch()
+                    .put(Table.EDGES, edge(MUTING, actor, target), edgeValue(edgeId, notifications ? MUTE_NOTIFICATIONS : 0))
+                    .put(Table.EDGE_INDEX, edge(MUTING, actor, edgeId), Bytes.key(target));
+            if (existing == null) {
+                batch.append(new Event(ids.nextId(), EventType.MUTED, actor, target, 0, clock.millis()));
+            }
+            store.commit(batch);
+            return null;
+        });
+        return relationship(actor, target);
+    }
+
+    public Relationship unmute(long actor, long target) {
+        users.require(target);
+        locks.with(actor, target, () -> {
+            byte[] existing = getEdge(MUTING, actor, target);
+            if (existing == null) {
+                return null;
+            }
+            store.commit(new WriteBatch()
+                    .delete(Table.EDGES, edge(MUTING, actor, target))
+                    .delete(Table.EDGE_INDEX, edge(MUTING, actor, Bytes.getLong(existing, 0)))
+                    .append(new Event(ids.nextId(), EventType.UNMUTED, actor, target, 0, clock.millis())));
+            return null;
+        });
+        return relationship(actor, target);
+    }
+
+    /** {@code target} accepts {@code requester}'s follow request: the follow is made. */
+    public Relationship authorizeRequest(long target, long requester) {
+        locks.with(target, requester, () -> {
+            byte[] req = getEdge(REQUESTED, requester, target);
+            if (req == null) {
+                throw RookeryException.notFound();
+            }
+            int flags = req[8];
+            WriteBatch batch = new WriteBatch();
+            removeRequest(batch, requester, target);
+            if (getEdge(FOLLOWING, requester, target) == null) {
+                addFollow(batch, requester, target, ids.nextId(), flags);
+            }
+            batch.append(new Event(ids.nextId(), EventType.FOLLOWED, requester, target, 0, clock.millis()));
+            store.commit(batch);
+            return null;
+        });
+        return relationship(target, requester);
+    }
+
+    public Relationship rejectRequest(long target, long requester) {
+        locks.with(target, requester, () -> {
+            WriteBatch batch = new WriteBatch();
+            if (!removeRequest(batch, requester, target)) {
+                throw RookeryException.notFound();
+            }
+            batch.append(new Event(ids.nextId(), EventType.FOLLOW_REQUEST_REJECTED, target, requester, 0, clock.millis()));
+            store.commit(batch);
+            return null;
+        });
+        return relationship(target, requester);
+    }
+
+    /** How {@code viewer} and {@code other} relate, from one multiget. */
+    public Relationship relationship(long viewer, long other) {
+        List<byte[]> keys = List.of(
+                edge(FOLLOWING, viewer, other), edge(FOLLOWING, other, viewer),
+                edge(BLOCKING, viewer, other), edge(BLOCKING, other, viewer),
+                edge(MUTING, viewer, other), edge(REQUESTED, viewer, other), edge(REQUESTED, other, viewer));
+        List<byte @Nullable []> v = store.multiGet(Table.EDGES, keys);
+        byte[] following = v.get(0);
+        byte[] muting = v.get(4);
+        byte[] requested = v.get(5);
+        int followFlags = following != null ? following[8] : requested != null ? requested[8] : 0;
+        boolean pendingOrFollowing = following != null || requested != null;
+        return new Relationship(other,
+                following != null,
+                pendingOrFollowing && (followFlags & SHOW_REPOSTS) != 0,
+                pendingOrFollowing && (followFlags & NOTIFY) != 0,
+                v.get(1) != null,
+                v.get(2) != null,
+                v.get(3) != null,
+                muting != null,
+                muting != null && (muting[8] & MUTE_NOTIFICATIONS) != 0,
+                requested != null,
+                v.get(6) != null);
+    }
+
+    /** Which of {@code others} {@code viewer} follows, as a parallel boolean array (one multiget). */
+    public boolean[] followsEach(long viewer, long[] others) {
+        List<byte[]> keys = new ArrayList<>(others.length);
+        for (long o : others) {
+            keys.add(edge(FOLLOWING, viewer, o));
+        }
+        List<byte @Nullable []> v = store.multiGet(Table.EDGES, keys);
+        boolean[] out = new boolean[others.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = v.get(i) != null;
+        }
+        return out;
+    }
+
+    /** Which of {@code others} block {@code viewer}, as a parallel boolean array (one multiget). */
+    public boolean[] blockedByEach(long viewer, long[] others) {
+        List<byte[]> keys = new ArrayList<>(others.length);
+        for (long o : others) {
+            keys.add(edge(BLOCKING, o, viewer));
+        }
+        List<byte @Nullable []> v = store.multiGet(Table.EDGES, keys);
+        boolean[] out = new boolean[others.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = v.get(i) != null;
+        }
+        return out;
+    }
+
+    public PagedIds followers(long userId, Page page) {
+        return pageIndex(FOLLOWER, userId, page);
+    }
+
+    public PagedIds following(long userId, Page page) {
+        return pageIndex(FOLLOWING, userId, page);
+    }
+
+    public PagedIds pendingRequests(long userId, Page page) {
+        return pageIndex(REQUEST_PENDING, userId, page);
+    }
+
+    public PagedIds blocks(long userId, Page page) {
+        return pageIndex(BLOCKING, userId, page);
+    }
+
+    public PagedIds mutes(long userId, Page page) {
+        return pageIndex(MUTING, userId, page);
+    }
+
+    /** One page of an edge index, newest edge first, cursors being edge ids. */
+    private PagedIds pageIndex(byte kind, long userId, Page page) {
+        byte[] prefix = Bytes.key(kind, userId);
+        long[] idsOut = new long[page.limit()];
+        long[] cursors = new long[page.limit()];
+        int[] n = {0};
+        if (page.minId() != 0) {
+            store.scan(Table.EDGE_INDEX, prefix, edge(kind, userId, page.minId() + 1), false, (k, v) -> {
+                long edgeId = Bytes.getLong(k, 9);
+                if (!page.contains(edgeId)) {
+                    return page.maxId() == 0 || edgeId < page.maxId();
+                }
+                idsOut[n[0]] = Bytes.getLong(v, 0);
+                cursors[n[0]] = edgeId;
+                return ++n[0] < page.limit();
+            });
+            reverse(idsOut, n[0]);
+            reverse(cursors, n[0]);
+        } else {
+            byte[] from = page.maxId() == 0 ? null : edge(kind, userId, page.maxId() - 1);
+            store.scan(Table.EDGE_INDEX, prefix, from, true, (k, v) -> {
+                long edgeId = Bytes.getLong(k, 9);
+                if (edgeId <= page.sinceId()) {
+                    return false;
+                }
+                idsOut[n[0]] = Bytes.getLong(v, 0);
+                cursors[n[0]] = edgeId;
+                return ++n[0] < page.limit();
+            });
+        }
+        return new PagedIds(Arrays.copyOf(idsOut, n[0]), Arrays.copyOf(cursors, n[0]));
+    }
+
+    private static void reverse(long[] a, int n) {
+        for (int i = 0, j = n - 1; i < j; i++, j--) {
+            long t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    }
+
+    /**
+     * Streams every follower of {@code userId} in ascending id order, {@code batchSize} at a time,
+     * through one reused {@code long[]}: a follower list of millions is never held as objects.
+     * Returns the number of followers visited.
+     */
+    public long forEachFollowerBatch(long userId, int batchSize, BatchConsumer consumer) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batchSize: " + batchSize + " (expected: > 0)");
+        }
+        long[] buf = new long[batchSize];
+        int[] n = {0};
+        long[] total = {0};
+        store.scan(Table.EDGES, Bytes.key(FOLLOWER, userId), null, false, (k, v) -> {
+            buf[n[0]++] = Bytes.getLong(k, 9);
+            if (n[0] == batchSize) {
+                consumer.accept(buf, batchSize);
+                total[0] += batchSize;
+                n[0] = 0;
+            }
+            return true;
+        });
+        if (n[0] > 0) {
+            consumer.accept(buf, n[0]);
+            total[0] += n[0];
+        }
+        return total[0];
+    }
+}

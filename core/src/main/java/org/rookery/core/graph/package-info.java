@@ -1,0 +1,4 @@
+@NullMarked
+package org.rookery.core.graph;
+
+import org.jspecify.annotations.NullMarked;

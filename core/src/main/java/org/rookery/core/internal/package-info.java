@@ -1,0 +1,4 @@
+@NullMarked
+package org.rookery.core.internal;
+
+import org.jspecify.annotations.NullMarked;

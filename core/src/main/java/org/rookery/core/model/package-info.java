@@ -1,0 +1,4 @@
+@NullMarked
+package org.rookery.core.model;
+
+import org.jspecify.annotations.NullMarked;

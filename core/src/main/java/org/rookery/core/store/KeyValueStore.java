@@ -1,0 +1,45 @@
+package org.rookery.core.store;
+
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The durable store port: ordered tables of byte keys, atomic batches that also append to the event
+ * log, counters. The embedded adapter is RocksDB; a cluster adapter maps tables to CQL tables and
+ * the log to Kafka.
+ *
+ * <p>Implementations are thread-safe. {@link #commit} may block the calling thread until the batch is
+ * durable, sharing one fsync with the batches of concurrent callers (group commit); call it from a
+ * blocking-task thread, never from an event loop.
+ */
+public interface KeyValueStore extends AutoCloseable {
+
+    /** Visits one entry of a scan; returns false to stop. */
+    @FunctionalInterface
+    interface Visitor {
+        boolean visit(byte[] key, byte[] value);
+    }
+
+    byte @Nullable [] get(Table table, byte[] key);
+
+    /** Values for {@code keys} in the same order, null where absent; one round trip. */
+    List<byte @Nullable []> multiGet(Table table, List<byte[]> keys);
+
+    /**
+     * Visits the entries whose keys start with {@code prefix}, in key order or, if {@code reverse},
+     * in reverse key order, starting at {@code from} (inclusive; null for the start of the prefix).
+     */
+    void scan(Table table, byte[] prefix, byte @Nullable [] from, boolean reverse, Visitor visitor);
+
+    /** The 64-bit counter at {@code key}, 0 if never incremented. */
+    default long counter(Table table, byte[] key) {
+        byte[] v = get(table, key);
+        return v == null ? 0 : Bytes.fromLittleEndian(v);
+    }
+
+    /** Applies {@code batch} atomically and returns once it, and its events, are durable. */
+    void commit(WriteBatch batch);
+
+    @Override
+    void close();
+}

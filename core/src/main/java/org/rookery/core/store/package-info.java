@@ -1,0 +1,4 @@
+@NullMarked
+package org.rookery.core.store;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,637 @@
+package org.rookery.core.tweets;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.rookery.core.error.RookeryException;
+import org.rookery.core.event.Event;
+import org.rookery.core.event.EventType;
+import org.rookery.core.graph.GraphService;
+import org.rookery.core.ids.IdGenerator;
+import org.rookery.core.internal.RecordCodec;
+import org.rookery.core.internal.StripedLocks;
+import org.rookery.core.model.Account;
+import org.rookery.core.model.Page;
+import org.rookery.core.model.Tweet;
+import org.rookery.core.model.Visibility;
+import org.rookery.core.store.Bytes;
+import org.rookery.core.store.KeyValueStore;
+import org.rookery.core.store.Table;
+import org.rookery.core.store.WriteBatch;
+import org.rookery.core.users.UserService;
+
+/**
+ * Tweets (Twitter's Tweetypie): post, reply, quote, repost, favourite, delete, read with visibility
+ * enforced, user timelines and conversations. A post is one atomic, durable write of the tweet, the
+ * author's user-timeline entry, the counters, the idempotency record and the {@code TWEET_CREATED}
+ * event. Thread-safe; blocking.
+ *
+ * <pre>{@code
+ * Tweet t = tweets.post(alice, NewTweet.of("hello #rookery").withIdempotencyKey(key));
+ * List<Tweet> page = tweets.userTimeline(bob, alice, Page.newest(20), false, false);
+ * }</pre>
+ */
+public final class TweetService {
+    /** User-timeline entry flags. */
+    public static final int FLAG_REPLY = 1;
+    public static final int FLAG_REPOST = 2;
+    public static final int FLAG_SELF_REPLY = 4;
+
+    /** Counter kinds under {@code T + tweet id}. */
+    public static final byte REPLIES = 1;
+    public static final byte REPOSTS = 2;
+    public static final byte FAVOURITES = 3;
+
+    private static final int MAX_ANCESTORS = 40;
+    private static final int MAX_DESCENDANTS = 200;
+    private static final int MAX_IDEMPOTENCY_KEY = 256;
+
+    private final KeyValueStore store;
+    private final UserService users;
+    private final GraphService graph;
+    private final IdGenerator ids;
+    private final InstantSource clock;
+    private final TweetText text;
+    private final Duration idempotencyTtl;
+    private final StripedLocks locks = new StripedLocks(1024);
+
+    public TweetService(KeyValueStore store, UserService users, GraphService graph, IdGenerator ids,
+                        InstantSource clock, TweetText text, Duration idempotencyTtl) {
+        this.store = requireNonNull(store, "store");
+        this.users = requireNonNull(users, "users");
+        this.graph = requireNonNull(graph, "graph");
+        this.ids = requireNonNull(ids, "ids");
+        this.clock = requireNonNull(clock, "clock");
+        this.text = requireNonNull(text, "text");
+        this.idempotencyTtl = requireNonNull(idempotencyTtl, "idempotencyTtl");
+    }
+
+    public TweetText text() {
+        return text;
+    }
+
+    public static byte[] counterKey(long tweetId, byte kind) {
+        byte[] k = new byte[10];
+        k[0] = 'T';
+        Bytes.putLong(k, 1, tweetId);
+        k[9] = kind;
+        return k;
+    }
+
+    // ---- writes ---------------------------------------------------------------------------
+
+    /** Posts a tweet, a reply or a quote. A repeated {@code idempotencyKey} returns the first tweet. */
+    public Tweet post(long authorId, NewTweet req) {
+        requireNonNull(req, "req");
+        String key = req.idempotencyKey();
+        if (key != null && (key.isEmpty() || key.length() > MAX_IDEMPOTENCY_KEY)) {
+            throw RookeryException.invalid("Idempotency-Key", "must be 1 to " + MAX_IDEMPOTENCY_KEY + " characters");
+        }
+        if (key == null) {
+            return create(authorId, req);
+        }
+        byte[] idemKey = Bytes.key(authorId, key);
+        return locks.with(authorId, StripedLocks.keyOf(key), () -> {
+            byte[] seen = store.get(Table.IDEMPOTENCY, idemKey);
+            if (seen != null && clock.millis() - Bytes.getLong(seen, 8) < idempotencyTtl.toMillis()) {
+                Optional<Tweet> first = get(Bytes.getLong(seen, 0));
+                if (first.isPresent()) {
+                    return first.get();
+                }
+            }
+            return create(authorId, req);
+        });
+    }
+
+    private Tweet create(long authorId, NewTweet req) {
+        Account author = users.require(authorId);
+        String body = req.text();
+        if (body.isBlank()) {
+            throw RookeryException.invalid("status", "can't be blank");
+        }
+        TweetText.Parsed parsed = text.parse(body);
+        if (parsed.weightedLength() > text.maxLength()) {
+            throw RookeryException.invalid("status", "is too long (" + parsed.weightedLength()
+                    + " characters; maximum is " + text.maxLength() + ")");
+        }
+        if (req.spoilerText().length() > text.maxLength()) {
+            throw RookeryException.invalid("spoiler_text", "is too long (maximum is " + text.maxLength() + " characters)");
+        }
+        Visibility visibility = req.visibility() != null ? req.visibility()
+                : author.locked() ? Visibility.PRIVATE : Visibility.PUBLIC;
+
+        long replyToAccount = 0;
+        Tweet parent = null;
+        if (req.inReplyToId() != 0) {
+            parent = visible(authorId, req.inReplyToId()).orElseThrow(() ->
+                    RookeryException.invalid("in_reply_to_id", "is not a status you can see"));
+            if (parent.isRepost()) {
+                throw RookeryException.invalid("in_reply_to_id", "is a repost; reply to the original");
+            }
+            replyToAccount = parent.authorId();
+        }
+        if (req.quoteOfId() != 0) {
+            Tweet quoted = visible(authorId, req.quoteOfId()).orElseThrow(() ->
+                    RookeryException.invalid("quoted_status_id", "is not a status you can see"));
+            if (quoted.isRepost()) {
+                throw RookeryException.invalid("quoted_status_id", "is a repost; quote the original");
+            }
+            if (!isShareable(quoted)) {
+                throw RookeryException.forbidden("This status can't be quoted");
+            }
+        }
+        // Mentions resolve to local accounts; unknown handles stay plain text.
+        Set<Long> mentioned = new LinkedHashSet<>();
+        for (String handle : parsed.mentions()) {
+            users.byHandle(handle).ifPresent(a -> mentioned.add(a.id()));
+        }
+        if (replyToAccount != 0 && replyToAccount != authorId) {
+            mentioned.add(replyToAccount);
+        }
+
+        long id = ids.nextId();
+        long now = clock.millis();
+        Tweet tweet = new Tweet(id, authorId, body, now, req.inReplyToId(), replyToAccount, 0, req.quoteOfId(),
+                visibility, req.spoilerText(), req.sensitive() || !req.spoilerText().isEmpty(), req.language(),
+                List.copyOf(mentioned), parsed.hashtags(), parsed.urls());
+        int flags = parent == null ? 0 : parent.authorId() == authorId ? FLAG_SELF_REPLY : FLAG_REPLY;
+        WriteBatch batch = new WriteBatch()
+                .put(Table.TWEETS, Bytes.key(id), RecordCodec.encode(tweet))
+                .put(Table.USER_TIMELINES, Bytes.key(authorId, id), new byte[] {(byte) flags})
+                .increment(Table.COUNTERS, UserService.counterKey(authorId, UserService.STATUSES), 1)
+                .increment(Table.COUNTERS, UserService.TOTAL_TWEETS, 1);
+        if (parent != null) {
+            batch.put(Table.REPLIES, Bytes.key(parent.id(), id), new byte[0])
+                    .increment(Table.COUNTERS, counterKey(parent.id(), REPLIES), 1);
+        }
+        if (req.idempotencyKey() != null) {
+            byte[] v = new byte[16];
+            Bytes.putLong(v, 0, id);
+            Bytes.putLong(v, 8, now);
+            batch.put(Table.IDEMPOTENCY, Bytes.key(authorId, req.idempotencyKey()), v);
+        }
+        long object = req.inReplyToId() != 0 ? req.inReplyToId() : req.quoteOfId();
+        batch.append(new Event(ids.nextId(), EventType.TWEET_CREATED, authorId, id, object, now));
+        store.commit(batch);
+        return tweet;
+    }
+
+    /** Public and unlisted tweets of unprotected authors may be reposted and quoted. */
+    private boolean isShareable(Tweet t) {
+        if (t.visibility() != Visibility.PUBLIC && t.visibility() != Visibility.UNLISTED) {
+            return false;
+        }
+        return users.get(t.authorId()).map(a -> !a.locked()).orElse(false);
+    }
+
+    /** Reposts {@code tweetId}; reposting twice returns the existing repost. */
+    public Tweet repost(long actorId, long tweetId, @Nullable Visibility visibility) {
+        Tweet original = visible(actorId, tweetId).orElseThrow(RookeryException::notFound);
+        if (original.isRepost()) {
+            original = visible(actorId, original.repostOfId()).orElseThrow(RookeryException::notFound);
+        }
+        Tweet target = original;
+        if (!isShareable(target)) {
+            throw RookeryException.forbidden("This status can't be reposted");
+        }
+        return locks.with(actorId, target.id(), () -> {
+            byte[] existing = store.get(Table.REPOSTS, Bytes.key(target.id(), actorId));
+            if (existing != null) {
+                Optional<Tweet> r = get(Bytes.getLong(existing, 0));
+                if (r.isPresent()) {
+                    return r.get();
+                }
+            }
+            long id = ids.nextId();
+            long now = clock.millis();
+            Visibility v = visibility == null || visibility == Visibility.DIRECT ? Visibility.PUBLIC : visibility;
+            Tweet repost = new Tweet(id, actorId, "", now, 0, 0, target.id(), 0, v, "", false, null,
+                    List.of(), List.of(), List.of());
+            store.commit(new WriteBatch()
+                    .put(Table.TWEETS, Bytes.key(id), RecordCodec.encode(repost))
+                    .put(Table.USER_TIMELINES, Bytes.key(actorId, id), new byte[] {FLAG_REPOST})
+                    .put(Table.REPOSTS, Bytes.key(target.id(), actorId), Bytes.key(id))
+                    .increment(Table.COUNTERS, counterKey(target.id(), REPOSTS), 1)
+                    .increment(Table.COUNTERS, UserService.counterKey(actorId, UserService.STATUSES), 1)
+                    .append(new Event(ids.nextId(), EventType.REPOSTED, actorId, id, target.id(), now)));
+            return repost;
+        });
+    }
+
+    /** Removes {@code actorId}'s repost of {@code tweetId}; returns the original. */
+    public Tweet unrepost(long actorId, long tweetId) {
+        Tweet original = visible(actorId, tweetId).orElseThrow(RookeryException::notFound);
+        long originalId = original.isRepost() ? original.repostOfId() : original.id();
+        locks.with(actorId, originalId, () -> {
+            byte[] existing = store.get(Table.REPOSTS, Bytes.key(originalId, actorId));
+            if (existing == null) {
+                return null;
+            }
+            long repostId = Bytes.getLong(existing, 0);
+            WriteBatch batch = new WriteBatch();
+            removeTweet(batch, repostId, actorId, originalId, FLAG_REPOST, 0);
+            batch.append(new Event(ids.nextId(), EventType.UNREPOSTED, actorId, repostId, originalId, clock.millis()));
+            store.commit(batch);
+            return null;
+        });
+        return get(originalId).orElseThrow(RookeryException::notFound);
+    }
+
+    /** Deletes the author's own tweet (and every repost of it); returns it as it was. */
+    public Tweet delete(long actorId, long tweetId) {
+        Tweet tweet = visible(actorId, tweetId).orElseThrow(RookeryException::notFound);
+        if (tweet.authorId() != actorId) {
+            throw RookeryException.forbidden("This action is not allowed");
+        }
+        if (tweet.isRepost()) {
+            unrepost(actorId, tweet.repostOfId());
+            return tweet;
+        }
+        return locks.with(actorId, tweetId, () -> {
+            if (get(tweetId).isEmpty()) {
+                return tweet; // deleted meanwhile
+            }
+            long now = clock.millis();
+            WriteBatch batch = new WriteBatch();
+            removeTweet(batch, tweetId, actorId, 0, tweet.isReply() ? FLAG_REPLY : 0, tweet.inReplyToId());
+            batch.append(new Event(ids.nextId(), EventType.TWEET_DELETED, actorId, tweetId, tweet.inReplyToId(), now));
+            // Reposts of a deleted tweet go with it, each announced on its reposter's partition.
+            List<long[]> reposts = new ArrayList<>();
+            store.scan(Table.REPOSTS, Bytes.key(tweetId), null, false, (k, v) -> {
+                reposts.add(new long[] {Bytes.getLong(k, 8), Bytes.getLong(v, 0)});
+                return true;
+            });
+            for (long[] r : reposts) {
+                removeTweet(batch, r[1], r[0], tweetId, FLAG_REPOST, 0);
+                batch.append(new Event(ids.nextId(), EventType.TWEET_DELETED, r[0], r[1], tweetId, now));
+            }
+            store.scan(Table.FAVOURITES, Bytes.key(tweetId), null, false, (k, v) -> {
+                batch.delete(Table.FAVOURITES, k);
+                return true;
+            });
+            batch.delete(Table.COUNTERS, counterKey(tweetId, REPLIES))
+                    .delete(Table.COUNTERS, counterKey(tweetId, REPOSTS))
+                    .delete(Table.COUNTERS, counterKey(tweetId, FAVOURITES));
+            store.commit(batch);
+            return tweet;
+        });
+    }
+
+    /** Adds to {@code batch} the removal of one tweet's record, timeline entry and counts. */
+    private void removeTweet(WriteBatch batch, long id, long authorId, long repostOf, int flags, long inReplyTo) {
+        batch.delete(Table.TWEETS, Bytes.key(id))
+                .delete(Table.USER_TIMELINES, Bytes.key(authorId, id))
+                .increment(Table.COUNTERS, UserService.counterKey(authorId, UserService.STATUSES), -1);
+        if ((flags & FLAG_REPOST) == 0) {
+            batch.increment(Table.COUNTERS, UserService.TOTAL_TWEETS, -1);
+        }
+        if ((flags & FLAG_REPOST) != 0) {
+            batch.delete(Table.REPOSTS, Bytes.key(repostOf, authorId))
+                    .increment(Table.COUNTERS, counterKey(repostOf, REPOSTS), -1);
+        }
+        if (inReplyTo != 0) {
+            batch.delete(Table.REPLIES, Bytes.key(inReplyTo, id))
+                    .increment(Table.COUNTERS, counterKey(inReplyTo, REPLIES), -1);
+        }
+    }
+
+    /** Favourites a tweet (again: no change); returns the tweet. */
+    public Tweet favourite(long actorId, long tweetId) {
+        Tweet t = visible(actorId, tweetId).orElseThrow(RookeryException::notFound);
+        Tweet target = t.isRepost() ? visible(actorId, t.repostOfId()).orElseThrow(RookeryException::notFound) : t;
+        locks.with(actorId, target.id(), () -> {
+            byte[] key = Bytes.key(target.id(), actorId);
+            if (store.get(Table.FAVOURITES, key) == null) {
+                long now = clock.millis();
+                store.commit(new WriteBatch()
+                        .put(Table.FAVOURITES, key, Bytes.key(now))
+                        .increment(Table.COUNTERS, counterKey(target.id(), FAVOURITES), 1)
+                        .append(new Event(ids.nextId(), EventType.FAVOURITED, actorId, target.id(), target.authorId(), now)));
+            }
+            return null;
+        });
+        return target;
+    }
+
+    public Tweet unfavourite(long actorId, long tweetId) {
+        Tweet t = visible(actorId, tweetId).orElseThrow(RookeryException::notFound);
+        Tweet target = t.isRepost() ? visible(actorId, t.repostOfId()).orElseThrow(RookeryException::notFound) : t;
+        locks.with(actorId, target.id(), () -> {
+            byte[] key = Bytes.key(target.id(), actorId);
+            if (store.get(Table.FAVOURITES, key) != null) {
+                store.commit(new WriteBatch()
+                        .delete(Table.FAVOURITES, key)
+                        .increment(Table.COUNTERS, counterKey(target.id(), FAVOURITES), -1)
+                        .append(new Event(ids.nextId(), EventType.UNFAVOURITED, actorId, target.id(), target.authorId(),
+                                clock.millis())));
+            }
+            return null;
+        });
+        return target;
+    }
+
+    // ---- reads ----------------------------------------------------------------------------
+
+    /** The tweet as stored, visibility not checked. */
+    public Optional<Tweet> get(long id) {
+        byte[] v = store.get(Table.TWEETS, Bytes.key(id));
+        return v == null ? Optional.empty() : Optional.of(RecordCodec.decode(v, Tweet.class));
+    }
+
+    /** Tweets by id in one multiget; missing ones are left out. */
+    public Map<Long, Tweet> getAll(long[] tweetIds) {
+        List<byte[]> keys = new ArrayList<>(tweetIds.length);
+        for (long id : tweetIds) {
+            keys.add(Bytes.key(id));
+        }
+        Map<Long, Tweet> out = new HashMap<>(tweetIds.length * 2);
+        for (byte[] v : store.multiGet(Table.TWEETS, keys)) {
+            if (v != null) {
+                Tweet t = RecordCodec.decode(v, Tweet.class);
+                out.put(t.id(), t);
+            }
+        }
+        return out;
+    }
+
+    /** The tweet if {@code viewerId} (0: signed out) may see it; a hidden tweet looks missing. */
+    public Optional<Tweet> visible(long viewerId, long id) {
+        Optional<Tweet> t = get(id);
+        if (t.isEmpty()) {
+            return t;
+        }
+        List<Tweet> seen = filterVisible(viewerId, List.of(t.get()));
+        return seen.isEmpty() ? Optional.empty() : Optional.of(seen.get(0));
+    }
+
+    /**
+     * The tweets {@code viewerId} may see, in the given order. The relationships this needs are
+     * fetched once for the whole list (Mastodon's "crutches"), never one lookup per tweet. A repost is
+     * visible only if its original is.
+     */
+    public List<Tweet> filterVisible(long viewerId, List<Tweet> tweets) {
+        if (tweets.isEmpty()) {
+            return tweets;
+        }
+        Map<Long, Tweet> originals = new HashMap<>();
+        long[] originalIds = tweets.stream().filter(Tweet::isRepost).mapToLong(Tweet::repostOfId).distinct().toArray();
+        if (originalIds.length > 0) {
+            originals.putAll(getAll(originalIds));
+        }
+        Set<Long> authorSet = new LinkedHashSet<>();
+        for (Tweet t : tweets) {
+            authorSet.add(t.authorId());
+        }
+        for (Tweet o : originals.values()) {
+            authorSet.add(o.authorId());
+        }
+        long[] authors = authorSet.stream().mapToLong(Long::longValue).toArray();
+        Map<Long, Account> accounts = users.getAll(authors);
+        boolean[] follows = viewerId == 0 ? new boolean[authors.length] : graph.followsEach(viewerId, authors);
+        boolean[] blockedBy = viewerId == 0 ? new boolean[authors.length] : graph.blockedByEach(viewerId, authors);
+        Map<Long, Integer> index = new HashMap<>();
+        for (int i = 0; i < authors.length; i++) {
+            index.put(authors[i], i);
+        }
+        List<Tweet> out = new ArrayList<>(tweets.size());
+        for (Tweet t : tweets) {
+            if (!canSee(viewerId, t, accounts, follows, blockedBy, index)) {
+                continue;
+            }
+            if (t.isRepost()) {
+                Tweet o = originals.get(t.repostOfId());
+                if (o == null || !canSee(viewerId, o, accounts, follows, blockedBy, index)) {
+                    continue;
+                }
+            }
+            out.add(t);
+        }
+        return out;
+    }
+
+    private static boolean canSee(long viewerId, Tweet t, Map<Long, Account> accounts, boolean[] follows,
+                                  boolean[] blockedBy, Map<Long, Integer> index) {
+        Account author = accounts.get(t.authorId());
+        if (author == null) {
+            return false;
+        }
+        if (viewerId == t.authorId()) {
+            return true;
+        }
+        int i = index.get(t.authorId());
+        return canSee(t, author.locked(), follows[i], blockedBy[i], viewerId != 0 && t.mentionIds().contains(viewerId));
+    }
+
+    /**
+     * The visibility rule, in one place: the author's block hides everything; a protected author's
+     * tweets and private tweets are for followers (and mentioned users); direct tweets are for
+     * mentioned users only.
+     */
+    public static boolean canSee(Tweet t, boolean authorLocked, boolean viewerFollowsAuthor, boolean authorBlocksViewer,
+                                 boolean viewerMentioned) {
+        if (authorBlocksViewer) {
+            return false;
+        }
+        return switch (t.visibility()) {
+            case DIRECT -> viewerMentioned;
+            case PRIVATE -> viewerFollowsAuthor || viewerMentioned;
+            case PUBLIC, UNLISTED -> !authorLocked || viewerFollowsAuthor || viewerMentioned;
+        };
+    }
+
+    /** Whether {@code viewerId} may read {@code authorId}'s user timeline at all. */
+    public boolean canReadTimelineOf(long viewerId, Account author) {
+        if (viewerId == author.id()) {
+            return true;
+        }
+        if (viewerId != 0 && graph.isBlocking(author.id(), viewerId)) {
+            return false;
+        }
+        return !author.locked() || (viewerId != 0 && graph.isFollowing(viewerId, author.id()));
+    }
+
+    /**
+     * One page of {@code authorId}'s tweets and reposts that {@code viewerId} may see, newest first,
+     * read from the author's user-timeline list.
+     */
+    public List<Tweet> userTimeline(long viewerId, long authorId, Page page, boolean excludeReplies, boolean excludeReposts) {
+        Account author = users.require(authorId);
+        if (!canReadTimelineOf(viewerId, author)) {
+            return List.of();
+        }
+        List<Tweet> out = new ArrayList<>(page.limit());
+        long cursorMax = page.maxId();
+        long cursorMin = page.minId();
+        // Visibility filtering may drop entries; read further until the page is full or the list ends.
+        for (int round = 0; round < 10 && out.size() < page.limit(); round++) {
+            int want = page.limit() - out.size();
+            long[] pageIds = timelineIds(authorId, new Page(cursorMax, page.sinceId(), cursorMin, want),
+                    excludeReplies, excludeReposts);
+            if (pageIds.length == 0) {
+                break;
+            }
+            Map<Long, Tweet> found = getAll(pageIds);
+            List<Tweet> batch = new ArrayList<>(pageIds.length);
+            for (long id : pageIds) {
+                Tweet t = found.get(id);
+                if (t != null) {
+                    batch.add(t);
+                }
+            }
+            List<Tweet> seen = filterVisible(viewerId, batch);
+            if (cursorMin != 0) {
+                out.addAll(0, seen); // ascending reads: newer batches go in front
+                cursorMin = pageIds[0];
+            } else {
+                out.addAll(seen);
+                cursorMax = pageIds[pageIds.length - 1];
+            }
+            if (pageIds.length < want) {
+                break;
+            }
+        }
+        return out;
+    }
+
+    /** Ids of one page of an author's user-timeline list, newest first, filtered by entry flags. */
+    private long[] timelineIds(long authorId, Page page, boolean excludeReplies, boolean excludeReposts) {
+        long[] out = new long[page.limit()];
+        int[] n = {0};
+        byte[] prefix = Bytes.key(authorId);
+        KeyValueStore.Visitor take = (k, v) -> {
+            long id = Bytes.getLong(k, 8);
+            if (!page.contains(id)) {
+                return page.minId() != 0 ? (page.maxId() == 0 || id < page.maxId()) : id > page.sinceId();
+            }
+            int flags = v.length > 0 ? v[0] : 0;
+            if ((excludeReplies && (flags & FLAG_REPLY) != 0) || (excludeReposts && (flags & FLAG_REPOST) != 0)) {
+                return true;
+            }
+            out[n[0]++] = id;
+            return n[0] < page.limit();
+        };
+        if (page.minId() != 0) {
+            store.scan(Table.USER_TIMELINES, prefix, Bytes.key(authorId, page.minId() + 1), false, take);
+            long[] asc = Arrays.copyOf(out, n[0]);
+            long[] desc = new long[asc.length];
+            for (int i = 0; i < asc.length; i++) {
+                desc[i] = asc[asc.length - 1 - i];
+            }
+            return desc;
+        }
+        byte[] from = page.maxId() == 0 ? null : Bytes.key(authorId, page.maxId() - 1);
+        store.scan(Table.USER_TIMELINES, prefix, from, true, take);
+        return Arrays.copyOf(out, n[0]);
+    }
+
+    /** Ancestors and descendants of a tweet that the viewer may see. */
+    public Context context(long viewerId, long tweetId) {
+        Tweet tweet = visible(viewerId, tweetId).orElseThrow(RookeryException::notFound);
+        if (tweet.isRepost()) {
+            tweet = visible(viewerId, tweet.repostOfId()).orElseThrow(RookeryException::notFound);
+        }
+        List<Tweet> ancestors = new ArrayList<>();
+        long parentId = tweet.inReplyToId();
+        while (parentId != 0 && ancestors.size() < MAX_ANCESTORS) {
+            Optional<Tweet> p = get(parentId);
+            if (p.isEmpty()) {
+                break;
+            }
+            ancestors.add(0, p.get());
+            parentId = p.get().inReplyToId();
+        }
+        ancestors = filterVisible(viewerId, ancestors);
+        // Descendants depth first, each level oldest first: the order threads read in.
+        List<Tweet> descendants = new ArrayList<>();
+        ArrayDeque<Long> stack = new ArrayDeque<>();
+        pushReplies(tweet.id(), stack);
+        while (!stack.isEmpty() && descendants.size() < MAX_DESCENDANTS) {
+            long id = stack.pop();
+            Optional<Tweet> r = get(id);
+            if (r.isEmpty()) {
+                continue;
+            }
+            descendants.add(r.get());
+            pushReplies(id, stack);
+        }
+        return new Context(ancestors, filterVisible(viewerId, descendants));
+    }
+
+    private void pushReplies(long parentId, ArrayDeque<Long> stack) {
+        List<Long> replies = new ArrayList<>();
+        store.scan(Table.REPLIES, Bytes.key(parentId), null, false, (k, v) -> {
+            replies.add(Bytes.getLong(k, 8));
+            return replies.size() < MAX_DESCENDANTS;
+        });
+        for (int i = replies.size() - 1; i >= 0; i--) {
+            stack.push(replies.get(i));
+        }
+    }
+
+    /** Reply, repost and favourite counts for each tweet, one multiget. */
+    public TweetCounts[] counts(long[] tweetIds) {
+        List<byte[]> keys = new ArrayList<>(tweetIds.length * 3);
+        for (long id : tweetIds) {
+            keys.add(counterKey(id, REPLIES));
+            keys.add(counterKey(id, REPOSTS));
+            keys.add(counterKey(id, FAVOURITES));
+        }
+        List<byte @Nullable []> v = store.multiGet(Table.COUNTERS, keys);
+        TweetCounts[] out = new TweetCounts[tweetIds.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = new TweetCounts(count(v.get(3 * i)), count(v.get(3 * i + 1)), count(v.get(3 * i + 2)));
+        }
+        return out;
+    }
+
+    private static long count(byte @Nullable [] v) {
+        return v == null ? 0 : Math.max(0, Bytes.fromLittleEndian(v));
+    }
+
+    /** Whether the viewer favourited each tweet, one multiget. */
+    public boolean[] favouritedEach(long viewerId, long[] tweetIds) {
+        return existsEach(Table.FAVOURITES, viewerId, tweetIds);
+    }
+
+    /** Whether the viewer reposted each tweet, one multiget. */
+    public boolean[] repostedEach(long viewerId, long[] tweetIds) {
+        return existsEach(Table.REPOSTS, viewerId, tweetIds);
+    }
+
+    private boolean[] existsEach(Table table, long viewerId, long[] tweetIds) {
+        boolean[] out = new boolean[tweetIds.length];
+        if (viewerId == 0 || tweetIds.length == 0) {
+            return out;
+        }
+        List<byte[]> keys = new ArrayList<>(tweetIds.length);
+        for (long id : tweetIds) {
+            keys.add(Bytes.key(id, viewerId));
+        }
+        List<byte @Nullable []> v = store.multiGet(table, keys);
+        for (int i = 0; i < out.length; i++) {
+            out[i] = v.get(i) != null;
+        }
+        return out;
+    }
+
+    /** The newest tweet time of an author, 0 if none: Mastodon's last_status_at. */
+    public long lastTweetAt(long authorId) {
+        long[] last = {0};
+        store.scan(Table.USER_TIMELINES, Bytes.key(authorId), null, true, (k, v) -> {
+            last[0] = Bytes.getLong(k, 8);
+            return false;
+        });
+        return last[0];
+    }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package org.rookery.core.tweets;
+
+import org.jspecify.annotations.NullMarked;

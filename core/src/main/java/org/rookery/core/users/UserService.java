@@ -1,0 +1,245 @@
+package org.rookery.core.users;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.rookery.core.auth.PasswordHasher;
+import org.rookery.core.error.RookeryException;
+import org.rookery.core.event.Event;
+import org.rookery.core.event.EventType;
+import org.rookery.core.ids.IdGenerator;
+import org.rookery.core.internal.RecordCodec;
+import org.rookery.core.internal.StripedLocks;
+import org.rookery.core.model.Account;
+import org.rookery.core.model.AccountCounts;
+import org.rookery.core.store.Bytes;
+import org.rookery.core.store.KeyValueStore;
+import org.rookery.core.store.Table;
+import org.rookery.core.store.WriteBatch;
+
+/**
+ * Accounts and credentials (Twitter's Gizmoduck): sign-up with handle rules, sign-in, profiles,
+ * counts. Thread-safe; blocking (call from a blocking-task thread).
+ *
+ * <pre>{@code
+ * Account a = users.register("alice", "alice@example.com", "correct horse", Registrations.OPEN);
+ * Optional<Account> same = users.byHandle("ALICE");
+ * }</pre>
+ */
+public final class UserService {
+    public static final int HANDLE_MIN = 3;
+    public static final int HANDLE_MAX = 30;
+    public static final int PASSWORD_MIN = 8;
+    public static final int PASSWORD_MAX = 128;
+    public static final int DISPLAY_NAME_MAX = 30;
+    public static final int NOTE_MAX = 500;
+
+    private static final Pattern HANDLE = Pattern.compile("[A-Za-z0-9_]+");
+    private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+");
+
+    /** Counter kinds under {@code U + user id}. */
+    public static final byte FOLLOWERS = 1;
+    public static final byte FOLLOWING = 2;
+    public static final byte STATUSES = 3;
+
+    /** Counter of all accounts on this server. */
+    public static final byte[] TOTAL_USERS = Bytes.utf8("total:users");
+    /** Counter of all tweets on this server. */
+    public static final byte[] TOTAL_TWEETS = Bytes.utf8("total:tweets");
+
+    /** Stored credentials of one account. */
+    public record Credential(String email, String passwordHash) {}
+
+    private final KeyValueStore store;
+    private final IdGenerator ids;
+    private final InstantSource clock;
+    private final PasswordHasher hasher;
+    private final StripedLocks locks = new StripedLocks(256);
+
+    public UserService(KeyValueStore store, IdGenerator ids, InstantSource clock, PasswordHasher hasher) {
+        this.store = requireNonNull(store, "store");
+        this.ids = requireNonNull(ids, "ids");
+        this.clock = requireNonNull(clock, "clock");
+        this.hasher = requireNonNull(hasher, "hasher");
+    }
+
+    /** Creates an account; fails naming the field on a bad or taken handle, e-mail or password. */
+    public Account register(String handle, String email, String password, Registrations mode) {
+        requireNonNull(handle, "handle");
+        requireNonNull(email, "email");
+        requireNonNull(password, "password");
+        if (mode == Registrations.CLOSED) {
+            throw RookeryException.forbidden("Registrations are closed on this server");
+        }
+        validateHandle(handle);
+        if (email.length() > 254 || !EMAIL.matcher(email).matches()) {
+            throw RookeryException.invalid("email", "is not a valid e-mail address");
+        }
+        if (password.length() < PASSWORD_MIN) {
+            throw RookeryException.invalid("password", "is too short (minimum is " + PASSWORD_MIN + " characters)");
+        }
+        if (password.length() > PASSWORD_MAX) {
+            throw RookeryException.invalid("password", "is too long (maximum is " + PASSWORD_MAX + " characters)");
+        }
+        String handleKey = handle.toLowerCase(Locale.ROOT);
+        String emailKey = email.toLowerCase(Locale.ROOT);
+        String passwordHash = hasher.hash(password); // outside the lock: it is slow on purpose
+        return locks.with(StripedLocks.keyOf(handleKey), StripedLocks.keyOf(emailKey), () -> {
+            if (store.get(Table.HANDLES, Bytes.utf8(handleKey)) != null) {
+                throw RookeryException.invalid("username", "has already been taken");
+            }
+            if (store.get(Table.EMAILS, Bytes.utf8(emailKey)) != null) {
+                throw RookeryException.invalid("email", "has already been taken");
+            }
+            long id = ids.nextId();
+            long now = clock.millis();
+            Account account = new Account(id, handle, handle, "", false, false, mode == Registrations.OPEN, now);
+            WriteBatch batch = new WriteBatch()
+                    .put(Table.ACCOUNTS, Bytes.key(id), RecordCodec.encode(account))
+                    .put(Table.HANDLES, Bytes.utf8(handleKey), Bytes.key(id))
+                    .put(Table.EMAILS, Bytes.utf8(emailKey), Bytes.key(id))
+                    .put(Table.CREDENTIALS, Bytes.key(id), RecordCodec.encode(new Credential(email, passwordHash)))
+                    .increment(Table.COUNTERS, TOTAL_USERS, 1)
+                    .append(new Event(ids.nextId(), EventType.ACCOUNT_CREATED, id, id, 0, now));
+            store.commit(batch);
+            return account;
+        });
+    }
+
+    public static void validateHandle(String handle) {
+        if (handle.length() < HANDLE_MIN || handle.length() > HANDLE_MAX) {
+            throw RookeryException.invalid("username",
+                    "must be " + HANDLE_MIN + " to " + HANDLE_MAX + " characters (was " + handle.length() + ")");
+        }
+        if (!HANDLE.matcher(handle).matches()) {
+            throw RookeryException.invalid("username", "must contain only letters, numbers and underscores");
+        }
+    }
+
+    /** The account whose e-mail or handle is {@code login} and whose password matches, if any. */
+    public Optional<Account> authenticate(String login, String password) {
+        String key = login.toLowerCase(Locale.ROOT);
+        byte[] idBytes = store.get(Table.EMAILS, Bytes.utf8(key));
+        if (idBytes == null) {
+            idBytes = store.get(Table.HANDLES, Bytes.utf8(key.startsWith("@") ? key.substring(1) : key));
+        }
+        if (idBytes == null) {
+            hasher.hash(password); // same cost whether or not the account exists
+            return Optional.empty();
+        }
+        long id = Bytes.getLong(idBytes, 0);
+        byte[] cred = store.get(Table.CREDENTIALS, Bytes.key(id));
+        if (cred == null || !hasher.verify(password, RecordCodec.decode(cred, Credential.class).passwordHash())) {
+            return Optional.empty();
+        }
+        return get(id);
+    }
+
+    public Optional<Account> get(long id) {
+        byte[] v = store.get(Table.ACCOUNTS, Bytes.key(id));
+        return v == null ? Optional.empty() : Optional.of(RecordCodec.decode(v, Account.class));
+    }
+
+    /** The account or a 404. */
+    public Account require(long id) {
+        return get(id).orElseThrow(RookeryException::notFound);
+    }
+
+    public Optional<Account> byHandle(String handle) {
+        String h = handle.startsWith("@") ? handle.substring(1) : handle;
+        int at = h.indexOf('@');
+        if (at >= 0) {
+            h = h.substring(0, at); // local accounts only: user@this-domain
+        }
+        byte[] id = store.get(Table.HANDLES, Bytes.utf8(h.toLowerCase(Locale.ROOT)));
+        return id == null ? Optional.empty() : get(Bytes.getLong(id, 0));
+    }
+
+    /** Accounts by id in one multiget; missing ones are left out. */
+    public Map<Long, Account> getAll(long[] ids) {
+        List<byte[]> keys = new ArrayList<>(ids.length);
+        for (long id : ids) {
+            keys.add(Bytes.key(id));
+        }
+        List<byte @Nullable []> values = store.multiGet(Table.ACCOUNTS, keys);
+        Map<Long, Account> out = new HashMap<>(ids.length * 2);
+        for (byte[] v : values) {
+            if (v != null) {
+                Account a = RecordCodec.decode(v, Account.class);
+                out.put(a.id(), a);
+            }
+        }
+        return out;
+    }
+
+    public AccountCounts counts(long id) {
+        List<byte @Nullable []> v = store.multiGet(Table.COUNTERS,
+                List.of(counterKey(id, FOLLOWERS), counterKey(id, FOLLOWING), counterKey(id, STATUSES)));
+        return new AccountCounts(count(v.get(0)), count(v.get(1)), count(v.get(2)));
+    }
+
+    private static long count(byte @Nullable [] v) {
+        return v == null ? 0 : Math.max(0, Bytes.fromLittleEndian(v));
+    }
+
+    /** Accounts and tweets on this server, for the instance statistics. */
+    public long[] totals() {
+        return new long[] {store.counter(Table.COUNTERS, TOTAL_USERS), store.counter(Table.COUNTERS, TOTAL_TWEETS)};
+    }
+
+    public static byte[] counterKey(long userId, byte kind) {
+        byte[] k = new byte[10];
+        k[0] = 'U';
+        Bytes.putLong(k, 1, userId);
+        k[9] = kind;
+        return k;
+    }
+
+    /** Updates the profile fields that are non-null; returns the new account. */
+    public Account updateProfile(long id, @Nullable String displayName, @Nullable String note,
+                                 @Nullable Boolean locked, @Nullable Boolean bot) {
+        if (displayName != null && displayName.codePointCount(0, displayName.length()) > DISPLAY_NAME_MAX) {
+            throw RookeryException.invalid("display_name", "is too long (maximum is " + DISPLAY_NAME_MAX + " characters)");
+        }
+        if (note != null && note.codePointCount(0, note.length()) > NOTE_MAX) {
+            throw RookeryException.invalid("note", "is too long (maximum is " + NOTE_MAX + " characters)");
+        }
+        return locks.with(id, () -> {
+            Account a = require(id);
+            Account updated = a.withProfile(
+                    displayName != null ? displayName : a.displayName(),
+                    note != null ? note : a.note(),
+                    locked != null ? locked : a.locked(),
+                    bot != null ? bot : a.bot());
+            store.commit(new WriteBatch()
+                    .put(Table.ACCOUNTS, Bytes.key(id), RecordCodec.encode(updated))
+                    .append(new Event(ids.nextId(), EventType.ACCOUNT_UPDATED, id, id, 0, clock.millis())));
+            return updated;
+        });
+    }
+
+    /** Approves an account that signed up while registrations needed approval. */
+    public Account approve(long id) {
+        return locks.with(id, () -> {
+            Account updated = require(id).withApproved(true);
+            store.commit(new WriteBatch()
+                    .put(Table.ACCOUNTS, Bytes.key(id), RecordCodec.encode(updated))
+                    .append(new Event(ids.nextId(), EventType.ACCOUNT_UPDATED, id, id, 0, clock.millis())));
+            return updated;
+        });
+    }
+
+    /** The e-mail of an account (shown only to its owner). */
+    public Optional<String> email(long id) {
+        byte[] cred = store.get(Table.CREDENTIALS, Bytes.key(id));
+        return cred == null ? Optional.empty() : Optional.of(RecordCodec.decode(cred, Credential.class).email());
+    }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package org.rookery.core.users;
+
+import org.jspecify.annotations.NullMarked;

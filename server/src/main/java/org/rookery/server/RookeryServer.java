@@ -1,0 +1,299 @@
+package org.rookery.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.logging.RequestLog;
+import com.linecorp.armeria.common.logging.RequestOnlyLog;
+import com.linecorp.armeria.common.metric.MeterIdPrefix;
+import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.ServerErrorHandler;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.server.healthcheck.SettableHealthChecker;
+import com.linecorp.armeria.server.metric.MetricCollectingService;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import org.rookery.core.auth.OAuthService;
+import org.rookery.core.auth.PasswordHasher;
+import org.rookery.core.config.Config;
+import org.rookery.core.config.Settings;
+import org.rookery.core.error.RookeryException;
+import org.rookery.core.graph.GraphService;
+import org.rookery.core.ids.SnowflakeIdGenerator;
+import org.rookery.core.tweets.TweetService;
+import org.rookery.core.tweets.TweetText;
+import org.rookery.core.users.Registrations;
+import org.rookery.core.users.UserService;
+import org.rookery.embedded.RocksStore;
+import org.rookery.server.admin.AdminApi;
+import org.rookery.server.api.AccountsApi;
+import org.rookery.server.api.InstanceApi;
+import org.rookery.server.api.OAuthApi;
+import org.rookery.server.api.Renderer;
+import org.rookery.server.api.Services;
+import org.rookery.server.api.StatusesApi;
+import org.rookery.server.http.Router;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole platform in one process: the embedded store and event log, the core services, the
+ * public API server and the admin server. Thread-safe; {@link #close()} stops everything.
+ *
+ * <pre>{@code
+ * try (RookeryServer server = RookeryServer.start(Config.builder().set(Settings.PORT, 0).build())) {
+ *     System.out.println("API on " + server.port());
+ * }
+ * }</pre>
+ */
+public final class RookeryServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RookeryServer.class);
+
+    private final RocksStore store;
+    private final Server api;
+    private final Server admin;
+    private final SettableHealthChecker ready = new SettableHealthChecker(false);
+    private final Services services;
+    private final PrometheusMeterRegistry registry;
+
+    private RookeryServer(Config config, InstantSource clock) {
+        Instant startedAt = clock.instant();
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig conf) {
+                if (id.getName().startsWith("rookery.http") && id.getType() == Meter.Type.TIMER) {
+                    return DistributionStatisticConfig.builder().percentilesHistogram(true).build().merge(conf);
+                }
+                return conf;
+            }
+        });
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+
+        Path dataDir = Path.of(config.get(Settings.DATA_DIR));
+        store = RocksStore.open(RocksStore.Options.builder(dataDir)
+                .partitions(config.get(Settings.LOG_PARTITIONS))
+                .retention(config.get(Settings.LOG_RETENTION))
+                .syncWrites(config.get(Settings.SYNC_WRITES))
+                .clock(clock)
+                .build());
+        try {
+            bindStoreMetrics(registry, store);
+            SnowflakeIdGenerator ids = new SnowflakeIdGenerator(config.get(Settings.WORKER_ID), clock,
+                    config.get(Settings.CLOCK_BACKWARDS_WAIT));
+            PasswordHasher hasher = new PasswordHasher(config.get(Settings.PASSWORD_HASH_MEMORY_KB),
+                    config.get(Settings.PASSWORD_HASH_ITERATIONS));
+            UserService users = new UserService(store, ids, clock, hasher);
+            OAuthService oauth = new OAuthService(store, ids, clock);
+            GraphService graph = new GraphService(store, users, ids, clock);
+            TweetService tweets = new TweetService(store, users, graph, ids, clock,
+                    new TweetText(config.get(Settings.MAX_TWEET_LENGTH)), config.get(Settings.IDEMPOTENCY_TTL));
+            services = new Services(config, users, oauth, graph, tweets, store,
+                    Registrations.parse(config.get(Settings.REGISTRATIONS)), new Renderer(users, tweets));
+
+            ObjectMapper mapper = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+            String bind = config.get(Settings.BIND_ADDRESS);
+            ServerBuilder sb = Server.builder()
+                    .http(new InetSocketAddress(bind, config.get(Settings.PORT)))
+                    .maxRequestLength(config.get(Settings.MAX_REQUEST_BYTES))
+                    .meterRegistry(registry)
+                    .errorHandler(new JsonErrors())
+                    .decorator(MetricCollectingService.newDecorator(new RouteMeterIds()));
+            Router router = new Router(sb, mapper, token -> authenticate(users, oauth, token),
+                    config.get(Settings.PUBLIC_URL));
+            new InstanceApi(services).register(router);
+            new OAuthApi(services).register(router);
+            new AccountsApi(services).register(router);
+            new StatusesApi(services).register(router);
+            byte[] missing = resource("missing.png");
+            sb.service("/avatars/original/missing.png", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.PNG, missing));
+            sb.service("/headers/original/missing.png", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.PNG, missing));
+            byte[] index = resource("index.html");
+            sb.service("/", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.HTML_UTF_8, HttpData.wrap(index)));
+            api = sb.build();
+
+            ServerBuilder ab = Server.builder()
+                    .http(new InetSocketAddress(bind, config.get(Settings.ADMIN_PORT)))
+                    .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+            new AdminApi(registry, ready, users, startedAt).register(ab);
+            admin = ab.build();
+            admin.start().join();
+            api.start().join();
+        } catch (RuntimeException e) {
+            closeQuietly();
+            throw e;
+        }
+    }
+
+    /** Opens the store, starts both servers and warms up; returns once the API is serving. */
+    public static RookeryServer start(Config config) {
+        return start(config, InstantSource.system());
+    }
+
+    public static RookeryServer start(Config config, InstantSource clock) {
+        RookeryServer server = new RookeryServer(config, clock);
+        server.warmUp();
+        return server;
+    }
+
+    private static Optional<OAuthService.Token> authenticate(UserService users, OAuthService oauth, String raw) {
+        Optional<OAuthService.Token> t = oauth.authenticate(raw);
+        if (t.isPresent() && t.get().userId() != 0) {
+            var account = users.get(t.get().userId());
+            if (account.isEmpty()) {
+                return Optional.empty();
+            }
+            if (!account.get().approved()) {
+                throw RookeryException.forbidden("Your login is currently pending approval");
+            }
+        }
+        return t;
+    }
+
+    /** Exercises the request path so the first users do not pay for JIT and class loading; then ready. */
+    private void warmUp() {
+        WebClient client = WebClient.of("http://127.0.0.1:" + port());
+        for (int i = 0; i < 200; i++) {
+            AggregatedHttpResponse r = client.get("/api/v1/instance").aggregate().join();
+            if (r.status() != HttpStatus.OK) {
+                log.warn("warm-up request answered {}", r.status());
+                break;
+            }
+        }
+        ready.setHealthy(true);
+    }
+
+    private static void bindStoreMetrics(MeterRegistry registry, RocksStore store) {
+        Gauge.builder("rookery.store.batches.committed", store, RocksStore::committedBatches)
+                .description("Write batches made durable").register(registry);
+        Gauge.builder("rookery.store.commit.groups", store, RocksStore::commitGroups)
+                .description("Group commits (one WAL sync each)").register(registry);
+        Gauge.builder("rookery.log.events.appended", store, RocksStore::appendedEvents)
+                .description("Events appended to the event log").register(registry);
+        Gauge.builder("rookery.store.commit.queue", store, RocksStore::queuedBatches)
+                .description("Batches waiting for the committer").register(registry);
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = RookeryServer.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public int port() {
+        return api.activeLocalPort();
+    }
+
+    public int adminPort() {
+        return admin.activeLocalPort();
+    }
+
+    public Services services() {
+        return services;
+    }
+
+    public RocksStore store() {
+        return store;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void close() {
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        ready.setHealthy(false);
+        if (api != null) {
+            api.stop().join();
+        }
+        if (admin != null) {
+            admin.stop().join();
+        }
+        store.close();
+    }
+
+    /** Meter ids tagged by route pattern (bounded cardinality), method and status. */
+    private static final class RouteMeterIds implements MeterIdPrefixFunction {
+        @Override
+        public MeterIdPrefix activeRequestPrefix(MeterRegistry registry, RequestOnlyLog log) {
+            return new MeterIdPrefix("rookery.http", "route", route(log), "method", log.requestHeaders().method().name());
+        }
+
+        @Override
+        public MeterIdPrefix completeRequestPrefix(MeterRegistry registry, RequestLog log) {
+            return new MeterIdPrefix("rookery.http", "route", route(log), "method", log.requestHeaders().method().name(),
+                    "status", Integer.toString(log.responseHeaders().status().code()));
+        }
+
+        private static String route(RequestOnlyLog log) {
+            if (log.context() instanceof ServiceRequestContext sctx) {
+                return sctx.config().route().patternString();
+            }
+            return "unknown";
+        }
+    }
+
+    /** Errors raised outside handlers (no route, body too large, bad method) as Mastodon JSON. */
+    private static final class JsonErrors implements ServerErrorHandler {
+        @Override
+        public @Nullable HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
+            if (cause instanceof com.linecorp.armeria.common.ContentTooLargeException) {
+                return Router.error(413, "body: the request body is too large", "body");
+            }
+            return null;
+        }
+
+        @Override
+        public @Nullable AggregatedHttpResponse renderStatus(@Nullable ServiceRequestContext ctx,
+                                                             com.linecorp.armeria.server.ServiceConfig config,
+                                                             com.linecorp.armeria.common.@Nullable RequestHeaders headers,
+                                                             HttpStatus status, @Nullable String description,
+                                                             @Nullable Throwable cause) {
+            if (status == HttpStatus.NOT_FOUND) {
+                return Router.errorResponse(404, "Record not found", null);
+            }
+            if (status == HttpStatus.REQUEST_ENTITY_TOO_LARGE) {
+                return Router.errorResponse(413, "body: the request body is too large", "body");
+            }
+            if (status.isClientError()) {
+                return Router.errorResponse(status.code(), status.reasonPhrase(), null);
+            }
+            return null;
+        }
+    }
+}

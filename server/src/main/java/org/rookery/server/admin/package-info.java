@@ -1,0 +1,4 @@
+@NullMarked
+package org.rookery.server.admin;
+
+import org.jspecify.annotations.NullMarked;

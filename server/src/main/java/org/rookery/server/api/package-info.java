@@ -1,0 +1,4 @@
+@NullMarked
+package org.rookery.server.api;
+
+import org.jspecify.annotations.NullMarked;

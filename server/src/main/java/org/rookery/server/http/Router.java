@@ -1,0 +1,252 @@
+package org.rookery.server.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.QueryParams;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.ResponseHeadersBuilder;
+import com.linecorp.armeria.common.multipart.AggregatedBodyPart;
+import com.linecorp.armeria.common.multipart.Multipart;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.rookery.core.auth.OAuthService;
+import org.rookery.core.error.RookeryException;
+import org.rookery.core.ids.ClockMovedBackwardsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Binds API handlers to Armeria routes. Each request is aggregated on the event loop, its
+ * parameters parsed from query and body (JSON, form or multipart), then the handler runs on the
+ * blocking-task executor (handlers touch the store and wait for group commit, which must never
+ * happen on an event loop). Failures become Mastodon's JSON error body:
+ * {@code {"error": "...", "error_description": "..."}}. Thread-safe once built.
+ */
+public final class Router {
+    private static final java.util.regex.Pattern OAUTH_ERROR = java.util.regex.Pattern.compile(
+            "(invalid_request|invalid_client|invalid_grant|invalid_scope|unauthorized_client|unsupported_grant_type"
+                    + "|unsupported_response_type|access_denied): (.*)", java.util.regex.Pattern.DOTALL);
+    private static final ObjectMapper ERROR_MAPPER = new ObjectMapper();
+    private static final Logger log = LoggerFactory.getLogger(Router.class);
+
+    /** Handles one call; returns a {@link Reply} or any object to render as a 200 JSON body. */
+    @FunctionalInterface
+    public interface Handler {
+        Object handle(Call call) throws Exception;
+    }
+
+    private final ServerBuilder sb;
+    private final ObjectMapper mapper;
+    private final Function<String, Optional<OAuthService.Token>> tokens;
+    private final String publicUrl;
+
+    public Router(ServerBuilder sb, ObjectMapper mapper, Function<String, Optional<OAuthService.Token>> tokens,
+                  String publicUrl) {
+        this.sb = sb;
+        this.mapper = mapper;
+        this.tokens = tokens;
+        this.publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
+    }
+
+    public Router get(String path, Handler h) {
+        return add(HttpMethod.GET, path, h);
+    }
+
+    public Router post(String path, Handler h) {
+        return add(HttpMethod.POST, path, h);
+    }
+
+    public Router delete(String path, Handler h) {
+        return add(HttpMethod.DELETE, path, h);
+    }
+
+    public Router patch(String path, Handler h) {
+        return add(HttpMethod.PATCH, path, h);
+    }
+
+    public Router put(String path, Handler h) {
+        return add(HttpMethod.PUT, path, h);
+    }
+
+    private Router add(HttpMethod method, String path, Handler h) {
+        sb.route().methods(method).path(path).build((ctx, req) -> serve(ctx, req, h));
+        return this;
+    }
+
+    private HttpResponse serve(ServiceRequestContext ctx, HttpRequest req, Handler h) {
+        MediaType type = req.contentType();
+        CompletableFuture<HttpResponse> done;
+        if (type != null && type.is(MediaType.MULTIPART_FORM_DATA)) {
+            RequestHeaders headers = req.headers();
+            done = Multipart.from(req).aggregate().thenApplyAsync(multipart -> {
+                Params params = new Params();
+                addQuery(ctx, params);
+                for (AggregatedBodyPart part : multipart.bodyParts()) {
+                    String name = part.name();
+                    if (name != null && part.filename() == null) {
+                        params.add(name, part.contentUtf8());
+                    }
+                }
+                return run(ctx, AggregatedHttpRequest.of(headers), params, h);
+            }, ctx.blockingTaskExecutor());
+        } else {
+            done = req.aggregate().thenApplyAsync(agg -> {
+                Params params = new Params();
+                try {
+                    addQuery(ctx, params);
+                    addBody(agg, params);
+                } catch (RookeryException e) {
+                    return error(e.status(), e.getMessage(), e.field());
+                }
+                return run(ctx, agg, params, h);
+            }, ctx.blockingTaskExecutor());
+        }
+        return HttpResponse.of(done.exceptionally(t -> failure(ctx, t)));
+    }
+
+    private static void addQuery(ServiceRequestContext ctx, Params params) {
+        String q = ctx.query();
+        if (q != null) {
+            QueryParams.fromQueryString(q).forEach(params::add);
+        }
+    }
+
+    private void addBody(AggregatedHttpRequest agg, Params params) {
+        HttpData content = agg.content();
+        if (content.isEmpty()) {
+            return;
+        }
+        MediaType type = agg.contentType();
+        if (type == null || type.is(MediaType.JSON) || type.subtype().endsWith("+json")) {
+            JsonNode node;
+            try {
+                node = mapper.readTree(content.array());
+            } catch (JsonProcessingException e) {
+                throw RookeryException.badRequest("body", "is not valid JSON (" + e.getOriginalMessage() + ")");
+            } catch (java.io.IOException e) {
+                throw RookeryException.badRequest("body", "could not be read");
+            }
+            if (node == null || !node.isObject()) {
+                throw RookeryException.badRequest("body", "must be a JSON object");
+            }
+            params.addJson(node, "");
+        } else if (type.is(MediaType.FORM_DATA)) {
+            addForm(content.toStringUtf8(), params);
+        } else if (!type.is(MediaType.PLAIN_TEXT)) {
+            throw new RookeryException(415, "body: unsupported content type " + type, "body");
+        }
+    }
+
+    /** Decodes an application/x-www-form-urlencoded body ('#' is data here, not a fragment). */
+    private static void addForm(String body, Params params) {
+        for (String pair : body.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            try {
+                String name = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), java.nio.charset.StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+                params.add(name, value);
+            } catch (IllegalArgumentException e) {
+                throw RookeryException.badRequest("body", "is not valid form data");
+            }
+        }
+    }
+
+    private HttpResponse run(ServiceRequestContext ctx, AggregatedHttpRequest req, Params params, Handler h) {
+        Call call = new Call(ctx, req, params, baseUrl(req), tokens);
+        try {
+            Object result = h.handle(call);
+            Reply reply = result instanceof Reply r ? r : Reply.json(result);
+            return render(reply);
+        } catch (RookeryException e) {
+            return error(e.status(), e.getMessage(), e.field());
+        } catch (ClockMovedBackwardsException e) {
+            log.warn("clock moved backwards: {}", e.getMessage());
+            return error(503, "The server's clock moved backwards; retry shortly", null);
+        } catch (Exception e) {
+            return failure(ctx, e);
+        }
+    }
+
+    private String baseUrl(AggregatedHttpRequest req) {
+        if (!publicUrl.isEmpty()) {
+            return publicUrl;
+        }
+        String host = req.headers().get(HttpHeaderNames.HOST);
+        if (host == null) {
+            host = req.headers().authority();
+        }
+        return "http://" + (host == null ? "localhost" : host);
+    }
+
+    private HttpResponse render(Reply reply) throws JsonProcessingException {
+        ResponseHeadersBuilder headers = ResponseHeaders.builder(reply.status);
+        reply.headers.forEach(headers::add);
+        if (reply.html != null) {
+            if (reply.status == HttpStatus.FOUND) {
+                return HttpResponse.of(headers.build());
+            }
+            headers.contentType(MediaType.HTML_UTF_8);
+            return HttpResponse.of(headers.build(), HttpData.ofUtf8(reply.html));
+        }
+        headers.contentType(MediaType.JSON_UTF_8);
+        return HttpResponse.of(headers.build(), HttpData.wrap(mapper.writeValueAsBytes(reply.json)));
+    }
+
+    private HttpResponse failure(ServiceRequestContext ctx, Throwable t) {
+        Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (cause instanceof RookeryException e) {
+            return error(e.status(), e.getMessage(), e.field());
+        }
+        if (cause instanceof com.linecorp.armeria.common.ContentTooLargeException) {
+            return error(413, "body: the request body is too large", "body");
+        }
+        log.error("unexpected failure in {} {}", ctx.method(), ctx.path(), cause);
+        return error(500, "Internal server error", null);
+    }
+
+    /** Mastodon's error body, with the field named. */
+    public static HttpResponse error(int status, String message, @Nullable String field) {
+        return errorResponse(status, message, field).toHttpResponse();
+    }
+
+    public static AggregatedHttpResponse errorResponse(int status, String message, @Nullable String field) {
+        HttpStatus s = HttpStatus.valueOf(status);
+        Map<String, Object> body = new LinkedHashMap<>();
+        java.util.regex.Matcher oauth = OAUTH_ERROR.matcher(message);
+        if (oauth.matches()) { // RFC 6749 shape: a code in "error", the sentence in "error_description"
+            body.put("error", oauth.group(1));
+            body.put("error_description", oauth.group(2));
+        } else {
+            body.put("error", message);
+            body.put("error_description", message);
+        }
+        if (field != null) {
+            body.put("field", field);
+        }
+        try {
+            return AggregatedHttpResponse.of(s, MediaType.JSON_UTF_8, ERROR_MAPPER.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

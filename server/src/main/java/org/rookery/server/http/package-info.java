@@ -1,0 +1,4 @@
+@NullMarked
+package org.rookery.server.http;
+
+import org.jspecify.annotations.NullMarked;
