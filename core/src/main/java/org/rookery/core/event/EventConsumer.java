@@ -35,7 +35,7 @@ public interface EventConsumer extends AutoCloseable {
     /** Saves the position after the last event returned by {@link #poll}, durably. */
     void commit();
 
-    /** The next offset this consumer will read in {@code partition}. */
+    /** The next offset this consumer will read in {@code partition} (moved up past events dropped by retention). */
     long position(int partition);
 
     /** Moves this consumer (not yet committed) to {@code start}. */

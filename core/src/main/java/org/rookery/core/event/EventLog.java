@@ -26,7 +26,7 @@ public interface EventLog {
     /** The offset the next appended event in {@code partition} will get (committed events are below it). */
     long endOffset(int partition);
 
-    /** The first offset in {@code partition} whose event was accepted at or after {@code time}. */
+    /** The first offset in {@code partition} whose event was accepted at or after {@code time}; {@link #endOffset} if every event is earlier. */
     long offsetForTime(int partition, Instant time);
 
     /** A consumer of every partition, positioned at its saved position or at {@code start}. */

@@ -10,6 +10,12 @@ import org.jspecify.annotations.Nullable;
 public record StartFrom(Kind kind, @Nullable Instant time) {
     public enum Kind { SAVED_OR_EARLIEST, SAVED_OR_LATEST, EARLIEST, LATEST, TIME }
 
+    public StartFrom {
+        if ((kind == Kind.TIME) != (time != null)) {
+            throw new IllegalArgumentException("time: " + time + " (expected: set exactly when kind is TIME)");
+        }
+    }
+
     /** The saved position; the earliest retained event for a consumer never seen before. */
     public static StartFrom savedOrEarliest() {
         return new StartFrom(Kind.SAVED_OR_EARLIEST, null);

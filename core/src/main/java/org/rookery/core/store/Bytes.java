@@ -84,7 +84,7 @@ public final class Bytes {
         return v;
     }
 
-    /** The smallest key greater than every key that starts with {@code prefix}, or null if none. */
+    /** The smallest key greater than every key that starts with {@code prefix}; empty if there is none (all 0xFF). */
     public static byte[] prefixEnd(byte[] prefix) {
         byte[] end = Arrays.copyOf(prefix, prefix.length);
         for (int i = end.length - 1; i >= 0; i--) {

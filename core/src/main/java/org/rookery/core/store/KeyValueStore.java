@@ -27,7 +27,8 @@ public interface KeyValueStore extends AutoCloseable {
 
     /**
      * Visits the entries whose keys start with {@code prefix}, in key order or, if {@code reverse},
-     * in reverse key order, starting at {@code from} (inclusive; null for the start of the prefix).
+     * in reverse key order, starting at {@code from} (inclusive; null for the start of the prefix, or its
+     * end when reversed; a {@code from} outside the prefix is clamped to the prefix's bounds).
      */
     void scan(Table table, byte[] prefix, byte @Nullable [] from, boolean reverse, Visitor visitor);
 

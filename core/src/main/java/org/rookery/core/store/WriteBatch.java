@@ -12,7 +12,7 @@ import org.rookery.core.event.Event;
  * <p>Not thread-safe: one request builds one batch.
  */
 public final class WriteBatch {
-    /** One write. {@code value} is null for deletes; for increments it holds the delta. */
+    /** One write. {@code value} is empty for deletes; for increments it holds the delta (8 bytes, little-endian). */
     public record Op(Kind kind, Table table, byte[] key, byte[] value) {}
 
     public enum Kind { PUT, DELETE, INCREMENT }
@@ -44,12 +44,14 @@ public final class WriteBatch {
         return this;
     }
 
+    /** The writes, in the order added (a read-only view). */
     public List<Op> ops() {
-        return ops;
+        return java.util.Collections.unmodifiableList(ops);
     }
 
+    /** The events to append, in the order added (a read-only view). */
     public List<Event> events() {
-        return events;
+        return java.util.Collections.unmodifiableList(events);
     }
 
     public boolean isEmpty() {

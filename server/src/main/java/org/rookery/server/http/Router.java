@@ -179,6 +179,9 @@ public final class Router {
             return render(reply);
         } catch (RookeryException e) {
             return error(e.status(), e.getMessage(), e.field());
+        } catch (org.rookery.core.store.StoreException e) {
+            log.error("store failure in {} {}", ctx.method(), ctx.path(), e);
+            return error(503, "The store is temporarily unavailable; nothing was written, retry shortly", null);
         } catch (ClockMovedBackwardsException e) {
             log.warn("clock moved backwards: {}", e.getMessage());
             return error(503, "The server's clock moved backwards; retry shortly", null);
