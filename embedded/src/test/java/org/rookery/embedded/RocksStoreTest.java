@@ -92,23 +92,6 @@ class RocksStoreTest {
     }
 
     @Test
-    void malformedOpFailsTheWholeBatch() {
-        try (RocksStore store = open()) {
-            WriteBatch batch = new WriteBatch()
-                    .put(Table.TWEETS, Bytes.key(1), Bytes.utf8("one"))
-                    .append(new Event(1, EventType.TWEET_CREATED, 9, 1, 0, 0));
-            batch.ops().add(new WriteBatch.Op(WriteBatch.Kind.INCREMENT, Table.COUNTERS, Bytes.key(1), new byte[3]));
-
-            assertThatThrownBy(() -> store.commit(batch))
-                    .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessage("increment delta: 3 bytes (expected: 8, little-endian)");
-            assertThat(store.get(Table.TWEETS, Bytes.key(1))).isNull();
-            assertThat(store.endOffset(store.partitionOf(9))).isZero();
-            assertThat(store.committedBatches()).isZero();
-        }
-    }
-
-    @Test
     void failedWriteAppliesNothingAndConsumesNoOffsets() {
         try (RocksStore store = open()) {
             int p = store.partitionOf(9);

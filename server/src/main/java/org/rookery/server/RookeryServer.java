@@ -87,7 +87,10 @@ public final class RookeryServer implements AutoCloseable {
             @Override
             public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig conf) {
                 if (id.getName().startsWith("rookery.http") && id.getType() == Meter.Type.TIMER) {
-                    return DistributionStatisticConfig.builder().percentilesHistogram(true).build().merge(conf);
+                    return DistributionStatisticConfig.builder().percentilesHistogram(true)
+                            .minimumExpectedValue((double) java.time.Duration.ofMillis(1).toNanos())
+                            .maximumExpectedValue((double) java.time.Duration.ofSeconds(10).toNanos())
+                            .build().merge(conf);
                 }
                 return conf;
             }

@@ -17,6 +17,7 @@ import org.rookery.core.error.RookeryException;
 import org.rookery.core.ids.IdGenerator;
 import org.rookery.core.internal.RecordCodec;
 import org.rookery.core.internal.Secrets;
+import org.rookery.core.internal.StripedLocks;
 import org.rookery.core.store.Bytes;
 import org.rookery.core.store.KeyValueStore;
 import org.rookery.core.store.Table;
@@ -66,6 +67,7 @@ public final class OAuthService {
     private final KeyValueStore store;
     private final IdGenerator ids;
     private final InstantSource clock;
+    private final StripedLocks codeLocks = new StripedLocks(64);
 
     public OAuthService(KeyValueStore store, IdGenerator ids, InstantSource clock) {
         this.store = requireNonNull(store, "store");
@@ -202,12 +204,18 @@ public final class OAuthService {
     /** Exchanges a code (once) for a token; PKCE verified when the code carried a challenge. */
     public NewToken exchangeCode(App app, String code, @Nullable String redirectUri, @Nullable String codeVerifier) {
         byte[] key = Secrets.sha256(code);
-        byte[] v = store.get(Table.AUTH_CODES, key);
+        // Read and delete under one lock: two concurrent exchanges of a code must not both find it.
+        byte[] v = codeLocks.with(StripedLocks.keyOf(code), () -> {
+            byte[] found = store.get(Table.AUTH_CODES, key);
+            if (found != null) {
+                store.commit(new WriteBatch().delete(Table.AUTH_CODES, key)); // single use, even when the checks below fail
+            }
+            return found;
+        });
         if (v == null) {
             throw new RookeryException(400, "invalid_grant: the authorization code is invalid or was used", "code");
         }
         AuthCode c = RecordCodec.decode(v, AuthCode.class);
-        store.commit(new WriteBatch().delete(Table.AUTH_CODES, key)); // single use, even when the checks below fail
         if (!c.clientId().equals(app.clientId()) || c.expiresAtMillis() < clock.millis()) {
             throw new RookeryException(400, "invalid_grant: the authorization code is invalid or expired", "code");
         }

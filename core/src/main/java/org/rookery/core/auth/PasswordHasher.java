@@ -65,7 +65,8 @@ public final class PasswordHasher {
             byte[] expected = B64D.decode(parts[5]);
             byte[] actual = derive(password, salt, m, t, p, expected.length);
             return MessageDigest.isEqual(expected, actual);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
+            // Bad number or base64, a field without "=", or parameters Argon2 refuses (t=0, p=0, short hash).
             return false;
         }
     }

@@ -28,7 +28,9 @@ public enum EventType {
     /** actor signed up. */
     ACCOUNT_CREATED(15),
     /** actor changed their profile or protected flag. */
-    ACCOUNT_UPDATED(16);
+    ACCOUNT_UPDATED(16),
+    /** actor changed the options (show reposts, notify) of their follow of {@code subject}. */
+    FOLLOW_UPDATED(17);
 
     private static final EventType[] BY_CODE = new EventType[32];
 

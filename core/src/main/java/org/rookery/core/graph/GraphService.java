@@ -28,7 +28,8 @@ import org.rookery.core.users.UserService;
  * one atomic write with its event. Thread-safe; blocking.
  *
  * <p>Storage: {@link Table#EDGES} holds both directions of each edge under a kind byte
- * ({@code F}: follower → followee, {@code f}: followee → follower, and so on), so "does A follow B"
+ * ({@code F}: follower → followee, {@code f}: followee → follower, {@code B}/{@code b} blocks,
+ * {@code M}/{@code m} mutes, {@code R}/{@code r} follow requests), so "does A follow B"
  * and "who follows B, in id order" are each one lookup or one range scan. {@link Table#EDGE_INDEX}
  * orders the same edges by their edge id (newest first) for the API's pages.
  */
@@ -38,6 +39,7 @@ public final class GraphService {
     public static final byte BLOCKING = 'B';
     public static final byte BLOCKED_BY = 'b';
     public static final byte MUTING = 'M';
+    public static final byte MUTED_BY = 'm';
     public static final byte REQUESTED = 'R';
     public static final byte REQUEST_PENDING = 'r';
 
@@ -62,6 +64,17 @@ public final class GraphService {
         this.users = requireNonNull(users, "users");
         this.ids = requireNonNull(ids, "ids");
         this.clock = requireNonNull(clock, "clock");
+    }
+
+    /**
+     * The lock key of an unordered pair of users: every check-then-write here concerns the edges
+     * between two users, so follows of one popular account by many users do not queue behind
+     * each other's disk syncs (counters are merge operations and need no lock).
+     */
+    private static long pair(long a, long b) {
+        long lo = Math.min(a, b);
+        long hi = Math.max(a, b);
+        return lo * 0x9E3779B97F4A7C15L + hi;
     }
 
     private static byte[] edge(byte kind, long a, long b) {
@@ -97,7 +110,7 @@ public final class GraphService {
             throw RookeryException.forbidden("You can't follow yourself");
         }
         Account targetAccount = users.require(target);
-        locks.with(actor, target, () -> {
+        locks.with(pair(actor, target), () -> {
             if (isBlocking(target, actor) || isBlocking(actor, target)) {
                 throw RookeryException.forbidden("This action is not allowed");
             }
@@ -107,8 +120,12 @@ public final class GraphService {
             WriteBatch batch = new WriteBatch();
             if (existing != null) {
                 long edgeId = Bytes.getLong(existing, 0);
+                if (existing[8] == flags) {
+                    return null;
+                }
                 batch.put(Table.EDGES, edge(FOLLOWING, actor, target), edgeValue(edgeId, flags))
-                        .put(Table.EDGES, edge(FOLLOWER, target, actor), edgeValue(edgeId, flags));
+                        .put(Table.EDGES, edge(FOLLOWER, target, actor), edgeValue(edgeId, flags))
+                        .append(new Event(ids.nextId(), EventType.FOLLOW_UPDATED, actor, target, 0, now));
             } else if (targetAccount.locked()) {
                 if (getEdge(REQUESTED, actor, target) != null) {
                     return null;
@@ -167,7 +184,7 @@ public final class GraphService {
 
     public Relationship unfollow(long actor, long target) {
         users.require(target);
-        locks.with(actor, target, () -> {
+        locks.with(pair(actor, target), () -> {
             WriteBatch batch = new WriteBatch();
             boolean removed = removeFollow(batch, actor, target);
             removed |= removeRequest(batch, actor, target);
@@ -186,7 +203,7 @@ public final class GraphService {
             throw RookeryException.forbidden("You can't block yourself");
         }
         users.require(target);
-        locks.with(actor, target, () -> {
+        locks.with(pair(actor, target), () -> {
             if (isBlocking(actor, target)) {
                 return null;
             }
@@ -208,7 +225,7 @@ public final class GraphService {
 
     public Relationship unblock(long actor, long target) {
         users.require(target);
-        locks.with(actor, target, () -> {
+        locks.with(pair(actor, target), () -> {
             byte[] existing = getEdge(BLOCKING, actor, target);
             if (existing == null) {
                 return null;
@@ -229,15 +246,17 @@ public final class GraphService {
             throw RookeryException.forbidden("You can't mute yourself");
         }
         users.require(target);
-        locks.with(actor, target, () -> {
+        locks.with(pair(actor, target), () -> {
             byte[] existing = getEdge(MUTING, actor, target);
             long edgeId = existing == null ? ids.nextId() : Bytes.getLong(existing, 0);
             WriteBatch batch = new WriteBatch()
                     .put(Table.EDGES, edge(MUTING, actor, target), edgeValue(edgeId, notifications ? MUTE_NOTIFICATIONS : 0))
+                    .put(Table.EDGES, edge(MUTED_BY, target, actor), edgeValue(edgeId, notifications ? MUTE_NOTIFICATIONS : 0))
                     .put(Table.EDGE_INDEX, edge(MUTING, actor, edgeId), Bytes.key(target));
-            if (existing == null) {
-                batch.append(new Event(ids.nextId(), EventType.MUTED, actor, target, 0, clock.millis()));
+            if (existing != null && (existing[8] & MUTE_NOTIFICATIONS) == (notifications ? MUTE_NOTIFICATIONS : 0)) {
+                return null;
             }
+            batch.append(new Event(ids.nextId(), EventType.MUTED, actor, target, 0, clock.millis()));
             store.commit(batch);
             return null;
         });
@@ -246,13 +265,14 @@ public final class GraphService {
 
     public Relationship unmute(long actor, long target) {
         users.require(target);
-        locks.with(actor, target, () -> {
+        locks.with(pair(actor, target), () -> {
             byte[] existing = getEdge(MUTING, actor, target);
             if (existing == null) {
                 return null;
             }
             store.commit(new WriteBatch()
                     .delete(Table.EDGES, edge(MUTING, actor, target))
+                    .delete(Table.EDGES, edge(MUTED_BY, target, actor))
                     .delete(Table.EDGE_INDEX, edge(MUTING, actor, Bytes.getLong(existing, 0)))
                     .append(new Event(ids.nextId(), EventType.UNMUTED, actor, target, 0, clock.millis())));
             return null;
@@ -262,7 +282,7 @@ public final class GraphService {
 
     /** {@code target} accepts {@code requester}'s follow request: the follow is made. */
     public Relationship authorizeRequest(long target, long requester) {
-        locks.with(target, requester, () -> {
+        locks.with(pair(target, requester), () -> {
             byte[] req = getEdge(REQUESTED, requester, target);
             if (req == null) {
                 throw RookeryException.notFound();
@@ -281,7 +301,7 @@ public final class GraphService {
     }
 
     public Relationship rejectRequest(long target, long requester) {
-        locks.with(target, requester, () -> {
+        locks.with(pair(target, requester), () -> {
             WriteBatch batch = new WriteBatch();
             if (!removeRequest(batch, requester, target)) {
                 throw RookeryException.notFound();
@@ -328,6 +348,21 @@ public final class GraphService {
         boolean[] out = new boolean[others.length];
         for (int i = 0; i < out.length; i++) {
             out[i] = v.get(i) != null;
+        }
+        return out;
+    }
+
+    /** Which of {@code others} {@code viewer} blocks or mutes, as a parallel boolean array (one multiget). */
+    public boolean[] blockingOrMutingEach(long viewer, long[] others) {
+        List<byte[]> keys = new ArrayList<>(others.length * 2);
+        for (long o : others) {
+            keys.add(edge(BLOCKING, viewer, o));
+            keys.add(edge(MUTING, viewer, o));
+        }
+        List<byte @Nullable []> v = store.multiGet(Table.EDGES, keys);
+        boolean[] out = new boolean[others.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = v.get(2 * i) != null || v.get(2 * i + 1) != null;
         }
         return out;
     }

@@ -206,6 +206,9 @@ public final class TweetService {
             throw RookeryException.forbidden("This status can't be reposted");
         }
         return locks.with(actorId, target.id(), () -> {
+            if (get(target.id()).isEmpty()) {
+                throw RookeryException.notFound(); // deleted since the check above: delete holds this lock
+            }
             byte[] existing = store.get(Table.REPOSTS, Bytes.key(target.id(), actorId));
             if (existing != null) {
                 Optional<Tweet> r = get(Bytes.getLong(existing, 0));
@@ -265,7 +268,8 @@ public final class TweetService {
             long now = clock.millis();
             WriteBatch batch = new WriteBatch();
             removeTweet(batch, tweetId, actorId, 0, tweet.isReply() ? FLAG_REPLY : 0, tweet.inReplyToId());
-            batch.append(new Event(ids.nextId(), EventType.TWEET_DELETED, actorId, tweetId, tweet.inReplyToId(), now));
+            long object = tweet.inReplyToId() != 0 ? tweet.inReplyToId() : tweet.quoteOfId(); // as at creation
+            batch.append(new Event(ids.nextId(), EventType.TWEET_DELETED, actorId, tweetId, object, now));
             // Reposts of a deleted tweet go with it, each announced on its reposter's partition.
             List<long[]> reposts = new ArrayList<>();
             store.scan(Table.REPOSTS, Bytes.key(tweetId), null, false, (k, v) -> {
@@ -311,6 +315,9 @@ public final class TweetService {
         Tweet t = visible(actorId, tweetId).orElseThrow(RookeryException::notFound);
         Tweet target = t.isRepost() ? visible(actorId, t.repostOfId()).orElseThrow(RookeryException::notFound) : t;
         locks.with(actorId, target.id(), () -> {
+            if (get(target.id()).isEmpty()) {
+                throw RookeryException.notFound(); // deleted since the check above: delete holds this lock
+            }
             byte[] key = Bytes.key(target.id(), actorId);
             if (store.get(Table.FAVOURITES, key) == null) {
                 long now = clock.millis();
@@ -565,7 +572,24 @@ public final class TweetService {
             descendants.add(r.get());
             pushReplies(id, stack);
         }
-        return new Context(ancestors, filterVisible(viewerId, descendants));
+        return new Context(withoutBlockedOrMuted(viewerId, ancestors),
+                withoutBlockedOrMuted(viewerId, filterVisible(viewerId, descendants)));
+    }
+
+    /** Leaves out tweets by accounts the viewer blocks or mutes (the viewer's own stay). */
+    private List<Tweet> withoutBlockedOrMuted(long viewerId, List<Tweet> tweets) {
+        if (viewerId == 0 || tweets.isEmpty()) {
+            return tweets;
+        }
+        long[] authors = tweets.stream().mapToLong(Tweet::authorId).distinct().toArray();
+        boolean[] hidden = graph.blockingOrMutingEach(viewerId, authors);
+        Set<Long> hide = new java.util.HashSet<>();
+        for (int i = 0; i < authors.length; i++) {
+            if (hidden[i] && authors[i] != viewerId) {
+                hide.add(authors[i]);
+            }
+        }
+        return hide.isEmpty() ? tweets : tweets.stream().filter(t -> !hide.contains(t.authorId())).toList();
     }
 
     private void pushReplies(long parentId, ArrayDeque<Long> stack) {

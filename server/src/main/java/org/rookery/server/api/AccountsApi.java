@@ -97,6 +97,14 @@ public final class AccountsApi {
 
     private Object lookup(Call c) {
         String acct = c.params().required("acct");
+        int at = acct.indexOf('@', 1);
+        if (at >= 0) { // user@domain: only this server's own domain names a local account
+            java.net.URI base = java.net.URI.create(c.baseUrl());
+            String domain = acct.substring(at + 1);
+            if (!domain.equalsIgnoreCase(base.getAuthority()) && !domain.equalsIgnoreCase(base.getHost())) {
+                throw RookeryException.notFound();
+            }
+        }
         return s.renderer().account(c.baseUrl(), s.users().byHandle(acct).orElseThrow(RookeryException::notFound));
     }
 

@@ -30,7 +30,7 @@ public final class Renderer {
             .withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
     private static final Pattern LINKABLE = Pattern.compile(
-            "(https?://[^\\s<>\"]+[^\\s<>\".,;:!?)\\]'])|(?<![\\p{L}\\p{N}_@/])@([A-Za-z0-9_]{1,30})(?![A-Za-z0-9_])|(?<![\\p{L}\\p{N}_&/])#([\\p{L}\\p{N}_]+)");
+            "(https?://[^\\s<>\"]+[^\\s<>\".,;:!?)\\]'])|(?<![\\p{L}\\p{N}_@/])@([A-Za-z0-9_]{1,30})(?![A-Za-z0-9_@])|(?<![\\p{L}\\p{N}_&/])#([\\p{L}\\p{N}_]+)");
 
     private final UserService users;
     private final TweetService tweets;

@@ -1,6 +1,7 @@
 package org.rookery.server.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
@@ -137,7 +138,7 @@ public final class Router {
         if (type == null || type.is(MediaType.JSON) || type.subtype().endsWith("+json")) {
             JsonNode node;
             try {
-                node = mapper.readTree(content.array());
+                node = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(content.array());
             } catch (JsonProcessingException e) {
                 throw RookeryException.badRequest("body", "is not valid JSON (" + e.getOriginalMessage() + ")");
             } catch (java.io.IOException e) {
