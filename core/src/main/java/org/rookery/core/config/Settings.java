@@ -56,6 +56,23 @@ public final class Settings {
     public static final ConfigKey<Duration> IDEMPOTENCY_TTL = durationKey("rookery.idempotency.ttl", Duration.ofHours(24),
             "How long an Idempotency-Key keeps returning the tweet it created.");
 
+    public static final ConfigKey<Integer> TIMELINE_CAPACITY = intKey("rookery.timeline.capacity", 800,
+            "Entries kept per home timeline (Twitter kept 800); older entries fall off.");
+    public static final ConfigKey<Long> TIMELINE_MEMORY_BYTES = longKey("rookery.timeline.memory.bytes", 1L << 30,
+            "Memory budget of the in-memory home-timeline store; when it is full the least recently active users are evicted (and reconstructed on their next read).");
+    public static final ConfigKey<Integer> TIMELINE_MAX_USERS = intKey("rookery.timeline.max.users", 1 << 21,
+            "How many distinct users the timeline store can index; users beyond it are served by reconstruction on every read.");
+    public static final ConfigKey<Integer> TIMELINE_ACTIVE_DAYS = intKey("rookery.timeline.active.days", 30,
+            "Users who have not been active for this many days are evicted from timeline memory and not fanned out to.");
+    public static final ConfigKey<Integer> TWEET_INDEX_CAPACITY = intKey("rookery.timeline.tweet.index.capacity", 1 << 20,
+            "Recent tweets whose author and kind the timeline store keeps in memory (once per tweet, not per entry).");
+    public static final ConfigKey<Integer> PULL_THRESHOLD = intKey("rookery.fanout.pull.threshold", 100_000,
+            "Authors with more followers than this are not fanned out; their tweets are merged into followers' home timelines at read time.");
+    public static final ConfigKey<String> FANOUT_MODE = stringKey("rookery.fanout.mode", "adaptive",
+            "How push or pull is chosen per author: 'threshold' (follower count only) or 'adaptive' (measured posting and reading rates, the Feeding Frenzy cost model).");
+    public static final ConfigKey<Integer> NOTIFICATIONS_CAPACITY = intKey("rookery.notifications.capacity", 800,
+            "Notifications kept per user; older ones are dropped.");
+
     /** All keys, in declaration order. */
     public static List<ConfigKey<?>> all() {
         List<ConfigKey<?>> keys = new ArrayList<>();
@@ -92,6 +109,10 @@ public final class Settings {
 
     private static ConfigKey<Integer> intKey(String name, int def, String doc) {
         return new ConfigKey<>(name, Integer.class, def, doc, Integer::valueOf);
+    }
+
+    private static ConfigKey<Long> longKey(String name, long def, String doc) {
+        return new ConfigKey<>(name, Long.class, def, doc, Long::valueOf);
     }
 
     private static ConfigKey<String> stringKey(String name, String def, String doc) {

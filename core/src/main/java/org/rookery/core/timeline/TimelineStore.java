@@ -20,11 +20,14 @@ import org.rookery.core.internal.LongIntHashMap;
  * of 16 randomly sampled residents is evicted (Redis's approximated LRU): eviction is O(1) and
  * needs no global list.
  *
- * <p>Slots are allocated in ascending order, so a fanout that sorts a batch of follower slots
- * before writing sweeps memory forward instead of jumping at random ({@link #deliver}).
+ * <p>Every user the store sees gets a permanent dense index (0, 1, 2, ...); residents also get a
+ * ring slot. Both are handed out in ascending order, so a fanout that walks a follower list sorted
+ * by index ({@link #deliver}) sweeps memory forward instead of jumping at random: the follower
+ * cache of the fanout service keeps follower lists as sorted {@code int[]} of indexes.
  *
- * <p>Thread-safety and concurrency design: the user → slot map is guarded by a
- * {@link StampedLock} (optimistic reads on the hot path, write lock to add or evict a user). Each
+ * <p>Thread-safety and concurrency design: the user → index map and the index → slot table are
+ * guarded by a {@link StampedLock} (optimistic reads on the hot path, write lock to add, make
+ * resident or evict a user). Each
  * slot has a version (a seqlock): a writer CASes it from even to odd, writes, and releases it to
  * the next even value; concurrent writers to one slot spin on the CAS (they are rare: one fanout
  * thread per partition of authors). A reader copies the entries and retries if the version moved,
@@ -45,18 +48,24 @@ public final class TimelineStore {
     private static final int CHUNK_LONGS = 1 << 23; // 64 MiB per chunk
     private static final int SAMPLE = 16;
     /** Per-slot bookkeeping besides the entries: user, head, size, version, last active. */
-    private static final int SLOT_OVERHEAD_BYTES = 8 + 4 + 4 + 4 + 4;
+    private static final int SLOT_OVERHEAD_BYTES = 4 + 4 + 4 + 4 + 4;
+    /** Per known user: id, ring slot, and the map's share. */
+    private static final int USER_OVERHEAD_BYTES = 8 + 4 + 24;
 
     private final int capacity;
+    private final int maxUsers;
+    private final long[] userOfIndex;
+    private final int[] ringOfIndex; // ring slot of each user index, -1 when not resident
+    private int nextIndex;
     private final int maxSlots;
     private final int slotsPerChunk;
     private final long[][] chunks;
-    private final long[] slotUser;
+    private final int[] slotIndex; // user index owning each ring slot
     private final int[] head;
     private final int[] size;
     private final int[] version;
     private final int[] lastActive; // minutes since epoch, for eviction
-    private final LongIntHashMap userToSlot;
+    private final LongIntHashMap userToIndex;
     private final StampedLock mapLock = new StampedLock();
     private final int[] freeSlots;
     private int freeCount;
@@ -65,30 +74,48 @@ public final class TimelineStore {
     private final AtomicLong evictions = new AtomicLong();
     private volatile long chunkBytes;
 
+    /** A store that can know 2,097,152 users. */
+    public TimelineStore(int capacity, long memoryBudgetBytes) {
+        this(capacity, memoryBudgetBytes, 1 << 21);
+    }
+
+    /** The memory a store of {@code residentUsers} full timelines needs, for sizing budgets. */
+    public static long bytesFor(int capacity, int residentUsers) {
+        return (capacity * 8L + SLOT_OVERHEAD_BYTES) * residentUsers;
+    }
+
     /**
      * @param capacity entries per timeline (800 at Twitter)
-     * @param memoryBudgetBytes the most the store may hold; sets how many users can be resident
+     * @param memoryBudgetBytes the most the timelines may hold; sets how many users can be resident
+     * @param maxUsers how many distinct users the store can know (each gets a permanent dense index)
      */
-    public TimelineStore(int capacity, long memoryBudgetBytes) {
+    public TimelineStore(int capacity, long memoryBudgetBytes, int maxUsers) {
+        if (maxUsers <= 0) {
+            throw new IllegalArgumentException("maxUsers: " + maxUsers + " (expected: > 0)");
+        }
         if (capacity <= 0 || capacity > CHUNK_LONGS) {
             throw new IllegalArgumentException("capacity: " + capacity + " (expected: 1-" + CHUNK_LONGS + ")");
         }
-        long perSlot = capacity * 8L + SLOT_OVERHEAD_BYTES + 24; // 24: the map's share per user
+        long perSlot = capacity * 8L + SLOT_OVERHEAD_BYTES;
         if (memoryBudgetBytes < perSlot) {
             throw new IllegalArgumentException("memoryBudgetBytes: " + memoryBudgetBytes
                     + " (expected: >= " + perSlot + ", one timeline)");
         }
         long slots = memoryBudgetBytes / perSlot;
-        this.maxSlots = (int) Math.min(slots, Integer.MAX_VALUE / 4);
+        this.maxSlots = (int) Math.min(Math.min(slots, Integer.MAX_VALUE / 4), maxUsers);
+        this.maxUsers = maxUsers;
+        this.userOfIndex = new long[maxUsers];
+        this.ringOfIndex = new int[maxUsers];
+        java.util.Arrays.fill(ringOfIndex, NO_SLOT);
         this.capacity = capacity;
         this.slotsPerChunk = CHUNK_LONGS / capacity;
         this.chunks = new long[(maxSlots + slotsPerChunk - 1) / slotsPerChunk][];
-        this.slotUser = new long[maxSlots];
+        this.slotIndex = new int[maxSlots];
         this.head = new int[maxSlots];
         this.size = new int[maxSlots];
         this.version = new int[maxSlots];
         this.lastActive = new int[maxSlots];
-        this.userToSlot = new LongIntHashMap(maxSlots);
+        this.userToIndex = new LongIntHashMap(maxUsers);
         this.freeSlots = new int[maxSlots];
     }
 
@@ -101,19 +128,58 @@ public final class TimelineStore {
         return maxSlots;
     }
 
-    /** The slot of {@code userId}, or -1 if the user is not resident. Lock-free in the common case. */
-    public int slotOf(long userId) {
+    /** The permanent dense index of {@code userId}, or -1 if the store has never seen the user. */
+    public int indexOf(long userId) {
         long stamp = mapLock.tryOptimisticRead();
-        int slot = userToSlot.get(userId, NO_SLOT);
+        int idx = userToIndex.get(userId, NO_SLOT);
         if (!mapLock.validate(stamp)) {
             stamp = mapLock.readLock();
             try {
-                slot = userToSlot.get(userId, NO_SLOT);
+                idx = userToIndex.get(userId, NO_SLOT);
             } finally {
                 mapLock.unlockRead(stamp);
             }
         }
-        return slot;
+        return idx;
+    }
+
+    /**
+     * The dense index of {@code userId}, assigned on first sight (indices are handed out in order and
+     * never reused); -1 if the store already knows {@code maxUsers} users.
+     */
+    public int indexOrAssign(long userId) {
+        int idx = indexOf(userId);
+        if (idx != NO_SLOT) {
+            return idx;
+        }
+        long stamp = mapLock.writeLock();
+        try {
+            idx = userToIndex.get(userId, NO_SLOT);
+            if (idx == NO_SLOT && nextIndex < maxUsers) {
+                idx = nextIndex++;
+                userOfIndex[idx] = userId;
+                userToIndex.put(userId, idx);
+            }
+            return idx;
+        } finally {
+            mapLock.unlockWrite(stamp);
+        }
+    }
+
+    /** The user id at a dense index. */
+    public long userAt(int index) {
+        return userOfIndex[index];
+    }
+
+    /** The ring slot of {@code userId}, or -1 if the user is not resident. Lock-free in the common case. */
+    public int slotOf(long userId) {
+        int idx = indexOf(userId);
+        return idx == NO_SLOT ? NO_SLOT : ringOfIndex[idx];
+    }
+
+    /** The ring slot of the user at {@code index}, or -1 if not resident. */
+    public int slotAt(int index) {
+        return ringOfIndex[index];
     }
 
     public boolean isResident(long userId) {
@@ -125,13 +191,17 @@ public final class TimelineStore {
      * full) and returns its slot; returns the existing slot if already resident.
      */
     public int makeResident(long userId, long nowMillis) {
+        int idx = indexOrAssign(userId);
+        if (idx == NO_SLOT) {
+            return NO_SLOT;
+        }
         long stamp = mapLock.writeLock();
         try {
-            int slot = userToSlot.get(userId, NO_SLOT);
+            int slot = ringOfIndex[idx];
             if (slot == NO_SLOT) {
                 slot = takeSlot();
-                userToSlot.put(userId, slot);
-                slotUser[slot] = userId;
+                slotIndex[slot] = idx;
+                ringOfIndex[idx] = slot;
             }
             lastActive[slot] = minutes(nowMillis);
             return slot;
@@ -179,7 +249,7 @@ public final class TimelineStore {
                 victim = s;
             }
         }
-        userToSlot.remove(slotUser[victim], NO_SLOT);
+        ringOfIndex[slotIndex[victim]] = NO_SLOT;
         evictions.incrementAndGet();
         return victim;
     }
@@ -197,12 +267,17 @@ public final class TimelineStore {
 
     /** Drops {@code userId}'s timeline (inactive, or to rebuild it); returns whether it was resident. */
     public boolean evict(long userId) {
+        int idx = indexOf(userId);
+        if (idx == NO_SLOT) {
+            return false;
+        }
         long stamp = mapLock.writeLock();
         try {
-            int slot = userToSlot.remove(userId, NO_SLOT);
+            int slot = ringOfIndex[idx];
             if (slot == NO_SLOT) {
                 return false;
             }
+            ringOfIndex[idx] = NO_SLOT;
             clearSlot(slot);
             freeSlots[freeCount++] = slot;
             evictions.incrementAndGet();
@@ -220,10 +295,11 @@ public final class TimelineStore {
             long user;
             long stamp = mapLock.readLock();
             try {
-                user = slotUser[slot];
-                if (lastActive[slot] >= cutoff || userToSlot.get(user, NO_SLOT) != slot) {
+                int idx = slotIndex[slot];
+                if (lastActive[slot] >= cutoff || ringOfIndex[idx] != slot) {
                     continue;
                 }
+                user = userOfIndex[idx];
             } finally {
                 mapLock.unlockRead(stamp);
             }
@@ -263,14 +339,17 @@ public final class TimelineStore {
     }
 
     /**
-     * Inserts {@code tweetId} into the timelines of the resident users among {@code slots[0..count)},
-     * which the caller has sorted ascending so memory is swept forward. Returns how many timelines
+     * Inserts {@code tweetId} into the timelines of the resident users among the user indexes
+     * {@code indexes[0..count)}, which the caller keeps sorted ascending: indexes and ring slots are
+     * handed out in the same order, so the writes sweep memory forward. Returns how many timelines
      * got the entry.
      */
-    public int deliver(int[] slots, int count, long tweetId) {
+    public int deliver(int[] indexes, int count, long tweetId) {
         int delivered = 0;
+        int[] rings = ringOfIndex;
         for (int i = 0; i < count; i++) {
-            if (insertAt(slots[i], tweetId)) {
+            int slot = rings[indexes[i]];
+            if (slot != NO_SLOT && insertAt(slot, tweetId)) {
                 delivered++;
             }
         }
@@ -440,7 +519,17 @@ public final class TimelineStore {
     public int residentUsers() {
         long stamp = mapLock.readLock();
         try {
-            return userToSlot.size();
+            return nextUnused - freeCount;
+        } finally {
+            mapLock.unlockRead(stamp);
+        }
+    }
+
+    /** Users the store has given an index. */
+    public int knownUsers() {
+        long stamp = mapLock.readLock();
+        try {
+            return nextIndex;
         } finally {
             mapLock.unlockRead(stamp);
         }
@@ -448,6 +537,7 @@ public final class TimelineStore {
 
     /** Bytes held: entry chunks, per-slot bookkeeping and the user map (Lucene's Accountable). */
     public long ramBytesUsed() {
-        return chunkBytes + (long) maxSlots * (SLOT_OVERHEAD_BYTES + 4) + userToSlot.ramBytesUsed();
+        return chunkBytes + (long) maxSlots * (SLOT_OVERHEAD_BYTES + 4) + (long) maxUsers * 12
+                + userToIndex.ramBytesUsed();
     }
 }
