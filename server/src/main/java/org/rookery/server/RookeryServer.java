@@ -56,6 +56,7 @@ import org.rookery.server.api.OAuthApi;
 import org.rookery.server.api.Renderer;
 import org.rookery.server.api.Services;
 import org.rookery.server.api.StatusesApi;
+import org.rookery.server.api.TimelinesApi;
 import org.rookery.server.http.Router;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,6 +80,7 @@ public final class RookeryServer implements AutoCloseable {
     private final SettableHealthChecker ready = new SettableHealthChecker(false);
     private final Services services;
     private final PrometheusMeterRegistry registry;
+    private Timelines home;
 
     private RookeryServer(Config config, InstantSource clock) {
         Instant startedAt = clock.instant();
@@ -117,8 +119,9 @@ public final class RookeryServer implements AutoCloseable {
             GraphService graph = new GraphService(store, users, ids, clock);
             TweetService tweets = new TweetService(store, users, graph, ids, clock,
                     new TweetText(config.get(Settings.MAX_TWEET_LENGTH)), config.get(Settings.IDEMPOTENCY_TTL));
+            home = Timelines.start(config, store, users, graph, tweets, clock, registry);
             services = new Services(config, users, oauth, graph, tweets, store,
-                    Registrations.parse(config.get(Settings.REGISTRATIONS)), new Renderer(users, tweets));
+                    Registrations.parse(config.get(Settings.REGISTRATIONS)), new Renderer(users, tweets), home.reads());
 
             ObjectMapper mapper = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
             String bind = config.get(Settings.BIND_ADDRESS);
@@ -134,6 +137,7 @@ public final class RookeryServer implements AutoCloseable {
             new OAuthApi(services).register(router);
             new AccountsApi(services).register(router);
             new StatusesApi(services).register(router);
+            new TimelinesApi(services).register(router);
             byte[] missing = resource("missing.png");
             sb.service("/avatars/original/missing.png", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.PNG, missing));
             sb.service("/headers/original/missing.png", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.PNG, missing));
@@ -230,6 +234,11 @@ public final class RookeryServer implements AutoCloseable {
         return store;
     }
 
+    /** The home-timeline machinery: store, fanout consumer, reads. */
+    public Timelines timelines() {
+        return home;
+    }
+
     public PrometheusMeterRegistry registry() {
         return registry;
     }
@@ -246,6 +255,9 @@ public final class RookeryServer implements AutoCloseable {
         }
         if (admin != null) {
             admin.stop().join();
+        }
+        if (home != null) {
+            home.close();
         }
         store.close();
     }

@@ -43,8 +43,10 @@ public final class GraphService {
     public static final byte REQUESTED = 'R';
     public static final byte REQUEST_PENDING = 'r';
 
-    private static final int SHOW_REPOSTS = 1;
-    private static final int NOTIFY = 2;
+    /** Follow-edge flag: the follower sees the followee's reposts. */
+    public static final int SHOW_REPOSTS = 1;
+    /** Follow-edge flag: the follower is notified of the followee's posts. */
+    public static final int NOTIFY = 2;
     private static final int MUTE_NOTIFICATIONS = 1;
 
     /** Receives one batch of follower ids; {@code ids[0..count)} is valid only during the call. */
@@ -468,5 +470,97 @@ public final class GraphService {
             total[0] += n[0];
         }
         return total[0];
+    }
+
+    /** Receives one batch of follower ids with their follow-edge flags, valid only during the call. */
+    @FunctionalInterface
+    public interface FlaggedBatchConsumer {
+        void accept(long[] ids, byte[] flags, int count);
+    }
+
+    /**
+     * Streams every follower of {@code userId} in ascending id order with its follow flags
+     * ({@link #SHOW_REPOSTS}, {@link #NOTIFY}), {@code batchSize} at a time through reused arrays.
+     */
+    public long forEachFollowerBatch(long userId, int batchSize, FlaggedBatchConsumer consumer) {
+        return forEachEdgeBatch(FOLLOWER, userId, batchSize, consumer);
+    }
+
+    /** Streams every account {@code userId} follows, ascending, with the follow flags. */
+    public long forEachFolloweeBatch(long userId, int batchSize, FlaggedBatchConsumer consumer) {
+        return forEachEdgeBatch(FOLLOWING, userId, batchSize, consumer);
+    }
+
+    private long forEachEdgeBatch(byte kind, long userId, int batchSize, FlaggedBatchConsumer consumer) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batchSize: " + batchSize + " (expected: > 0)");
+        }
+        long[] buf = new long[batchSize];
+        byte[] flags = new byte[batchSize];
+        int[] n = {0};
+        long[] total = {0};
+        store.scan(Table.EDGES, Bytes.key(kind, userId), null, false, (k, v) -> {
+            buf[n[0]] = Bytes.getLong(k, 9);
+            flags[n[0]++] = v.length > 8 ? v[8] : 0;
+            if (n[0] == batchSize) {
+                consumer.accept(buf, flags, batchSize);
+                total[0] += batchSize;
+                n[0] = 0;
+            }
+            return true;
+        });
+        if (n[0] > 0) {
+            consumer.accept(buf, flags, n[0]);
+            total[0] += n[0];
+        }
+        return total[0];
+    }
+
+    /** Sorted ids of the users who mute or block {@code userId} (usually few): one scan each. */
+    public long[] mutersAndBlockersOf(long userId) {
+        long[] a = edgeSet(MUTED_BY, userId);
+        long[] b = edgeSet(BLOCKED_BY, userId);
+        long[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        Arrays.sort(all);
+        return all;
+    }
+
+    /** Sorted ids of the users {@code userId} blocks. */
+    public long[] blockedBy(long userId) {
+        return edgeSet(BLOCKING, userId);
+    }
+
+    /** Sorted ids of the users {@code userId} mutes or blocks. */
+    public long[] mutedOrBlockedBy(long userId) {
+        long[] a = edgeSet(MUTING, userId);
+        long[] b = edgeSet(BLOCKING, userId);
+        long[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        Arrays.sort(all);
+        return all;
+    }
+
+    /** Sorted ids of the users who block {@code userId}. */
+    public long[] blockersOf(long userId) {
+        return edgeSet(BLOCKED_BY, userId);
+    }
+
+    /** Sorted ids of {@code userId}'s followers (for intersecting with another list). */
+    public long[] followerIds(long userId) {
+        return edgeSet(FOLLOWER, userId);
+    }
+
+    private long[] edgeSet(byte kind, long userId) {
+        long[][] buf = {new long[16]};
+        int[] n = {0};
+        store.scan(Table.EDGES, Bytes.key(kind, userId), null, false, (k, v) -> {
+            if (n[0] == buf[0].length) {
+                buf[0] = Arrays.copyOf(buf[0], n[0] * 2);
+            }
+            buf[0][n[0]++] = Bytes.getLong(k, 9);
+            return true;
+        });
+        return Arrays.copyOf(buf[0], n[0]); // keys are in id order: already sorted
     }
 }

@@ -52,6 +52,9 @@ public class RookeryServerExtension implements BeforeAllCallback, AfterAllCallba
                 .set(Settings.DATA_DIR, dataDir.toString())
                 .set(Settings.PASSWORD_HASH_MEMORY_KB, 64)
                 .set(Settings.PASSWORD_HASH_ITERATIONS, 1)
+                .set(Settings.TIMELINE_MEMORY_BYTES, 64L << 20)
+                .set(Settings.TIMELINE_MAX_USERS, 1 << 16)
+                .set(Settings.TWEET_INDEX_CAPACITY, 1 << 16)
                 .build());
     }
 

@@ -1,0 +1,161 @@
+package org.rookery.core.timeline;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Decides, per author, whether new tweets are pushed into followers' timelines (fanout on write)
+ * or pulled at read time (merged into each follower's home timeline when it is read), and
+ * remembers the id ranges an author spent in pull mode, so a switch loses and duplicates nothing:
+ * tweets inside a pull range are merged at read time, all others are in the stores.
+ *
+ * <p>Two modes. {@code threshold}: pull when an author has more followers than a fixed number
+ * (Twitter's rule for its biggest accounts). {@code adaptive}: the cost model of "Feeding Frenzy"
+ * (Silberstein et al., SIGMOD 2010) per author: pushing costs one delivery per follower per tweet
+ * ({@code postRate × followers × pushCost}); pulling costs one merge step per follower read
+ * ({@code followerReadRate × followers × pullCost}), so an author is pulled when it posts faster
+ * than its followers read (weighted by the two costs), and only when it has enough followers for
+ * the choice to matter. Rates are exponentially decayed averages measured by the server.
+ *
+ * <p>Thread-safe. Decisions are made by the fanout consumer (one thread) in log order, so every
+ * tweet's mode is fixed once, by its id.
+ */
+public final class FanoutPolicy {
+    /** How modes are chosen. */
+    public enum Mode { THRESHOLD, ADAPTIVE }
+
+    /** Id ranges [from, until) in which an author's tweets were not fanned out; until = MAX while pulling. */
+    private record PullRanges(long[] from, long[] until) {
+        boolean covers(long tweetId) {
+            for (int i = 0; i < from.length; i++) {
+                if (tweetId >= from[i] && tweetId < until[i]) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        boolean open() {
+            return until.length > 0 && until[until.length - 1] == Long.MAX_VALUE;
+        }
+    }
+
+    private static final int MAX_RANGES = 8;
+
+    private final Mode mode;
+    private final int threshold;
+    private final double pushCost;
+    private final double pullCost;
+    private final int minFollowersForPull;
+    private final Map<Long, PullRanges> pull = new ConcurrentHashMap<>();
+
+    /**
+     * @param threshold followers above which an author is pulled ({@code threshold} mode), and above
+     *     which pulling is always chosen in adaptive mode too (a cap on fanout latency)
+     * @param minFollowersForPull below this, adaptive mode always pushes (merging costs a read more
+     *     than it saves)
+     */
+    public FanoutPolicy(Mode mode, int threshold, int minFollowersForPull, double pushCost, double pullCost) {
+        if (threshold <= 0) {
+            throw new IllegalArgumentException("threshold: " + threshold + " (expected: > 0)");
+        }
+        this.mode = mode;
+        this.threshold = threshold;
+        this.minFollowersForPull = minFollowersForPull;
+        this.pushCost = pushCost;
+        this.pullCost = pullCost;
+    }
+
+    public static FanoutPolicy threshold(int threshold) {
+        return new FanoutPolicy(Mode.THRESHOLD, threshold, threshold, 1, 1);
+    }
+
+    /** Adaptive with Rookery's measured costs: a merge step at read time costs about as much as 4 deliveries. */
+    public static FanoutPolicy adaptive(int threshold) {
+        return new FanoutPolicy(Mode.ADAPTIVE, threshold, Math.min(threshold, 10_000), 1, 4);
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    /**
+     * Whether {@code authorId}, with these figures, should be pulled: the decision alone, not
+     * recorded. {@code postsPerSecond} is the author's posting rate, {@code followerReadsPerSecond}
+     * the summed home-timeline read rate of its followers.
+     */
+    public boolean shouldPull(long followers, double postsPerSecond, double followerReadsPerSecond) {
+        if (followers > threshold) {
+            return true;
+        }
+        if (mode == Mode.THRESHOLD || followers < minFollowersForPull) {
+            return false;
+        }
+        double push = postsPerSecond * followers * pushCost;
+        double pullWork = followerReadsPerSecond * pullCost;
+        return push > pullWork;
+    }
+
+    /**
+     * Records the mode of {@code authorId} from tweet {@code tweetId} on; returns whether that
+     * tweet (and later ones, until the next switch) is pulled. Called by the fanout consumer, in log
+     * order.
+     */
+    public boolean decide(long authorId, long tweetId, boolean pullNow) {
+        PullRanges r = pull.get(authorId);
+        boolean pulling = r != null && r.open();
+        if (pullNow && !pulling) {
+            long[] from = r == null ? new long[0] : r.from();
+            long[] until = r == null ? new long[0] : r.until();
+            pull.put(authorId, trim(append(from, tweetId), append(until, Long.MAX_VALUE)));
+        } else if (!pullNow && pulling) {
+            long[] until = r.until().clone();
+            until[until.length - 1] = tweetId;
+            pull.put(authorId, new PullRanges(r.from(), until));
+        }
+        return pullNow;
+    }
+
+    private static long[] append(long[] a, long v) {
+        long[] c = Arrays.copyOf(a, a.length + 1);
+        c[a.length] = v;
+        return c;
+    }
+
+    private static PullRanges trim(long[] from, long[] until) {
+        if (from.length <= MAX_RANGES) {
+            return new PullRanges(from, until);
+        }
+        int drop = from.length - MAX_RANGES;
+        return new PullRanges(Arrays.copyOfRange(from, drop, from.length), Arrays.copyOfRange(until, drop, until.length));
+    }
+
+    /** Whether {@code tweetId} by {@code authorId} was not fanned out and must be merged at read time. */
+    public boolean isPulled(long authorId, long tweetId) {
+        PullRanges r = pull.get(authorId);
+        return r != null && r.covers(tweetId);
+    }
+
+    /** Whether any of {@code authorId}'s tweets are merged at read time. */
+    public boolean hasPullRanges(long authorId) {
+        return pull.containsKey(authorId);
+    }
+
+    /** Authors with pull ranges: the candidates a home read merges. */
+    public long[] pullAuthors() {
+        return pull.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
+    }
+
+    /** The lowest tweet id still covered by a pull range of {@code authorId}, or Long.MAX_VALUE. */
+    public long oldestPulled(long authorId) {
+        PullRanges r = pull.get(authorId);
+        return r == null || r.from().length == 0 ? Long.MAX_VALUE : r.from()[0];
+    }
+
+    /** Whether {@code authorId} is in pull mode now. */
+    public boolean isPulling(long authorId) {
+        PullRanges r = pull.get(authorId);
+        return r != null && r.open();
+    }
+}

@@ -1,0 +1,216 @@
+package org.rookery.core.timeline;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.InstantSource;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.rookery.core.event.Event;
+import org.rookery.core.event.LogRecord;
+import org.rookery.core.graph.GraphService;
+import org.rookery.core.model.Tweet;
+import org.rookery.core.model.Visibility;
+import org.rookery.core.tweets.TweetService;
+import org.rookery.core.users.UserService;
+
+/**
+ * Fanout on write (Twitter's fanout daemon, Mastodon's {@code FanOutOnWriteService}): a consumer of
+ * the event log that puts each new tweet into the home timelines of the author's resident
+ * followers, in batches of follower ids read from the graph, sorted by timeline index so the
+ * writes sweep memory forward. Who receives follows {@link TimelineRules}; the relationship data
+ * the rules need is fetched once per tweet as sorted sets (Mastodon's "crutches"), never once per
+ * follower. Authors in pull mode ({@link FanoutPolicy}) are not fanned out.
+ *
+ * <p>Relationship changes (follow, unfollow, block, mute, their undo, follow options) evict the
+ * affected users' timelines, which are then rebuilt from the graph on their next read
+ * ({@link HomeTimelineService#reconstruct}): a rebuilt timeline is exactly what the rules say,
+ * whatever happened before, at the cost of one reconstruction per change. Deletes need no work
+ * here: reads drop ids whose tweet is gone, so a deleted tweet never shows once the delete was
+ * acknowledged.
+ *
+ * <p>Idempotent: an event applied twice inserts nothing twice (timelines ignore duplicate ids).
+ * Not thread-safe: one consumer thread calls {@link #apply}.
+ */
+public final class FanoutService {
+    private final TimelineStore timelines;
+    private final TweetIndex index;
+    private final FanoutPolicy policy;
+    private final TweetService tweets;
+    private final GraphService graph;
+    private final UserService users;
+    private final RateTracker rates;
+    private final InstantSource clock;
+    private final int batchSize;
+    private final AtomicLong deliveries = new AtomicLong();
+    private final AtomicLong fannedOut = new AtomicLong();
+    private final AtomicLong pulled = new AtomicLong();
+    private final Map<Long, Long> followerCounts = new ConcurrentHashMap<>();
+    private int[] indexBuf = new int[4096];
+
+    public FanoutService(TimelineStore timelines, TweetIndex index, FanoutPolicy policy, TweetService tweets,
+                         GraphService graph, UserService users, RateTracker rates, InstantSource clock, int batchSize) {
+        this.timelines = requireNonNull(timelines, "timelines");
+        this.index = requireNonNull(index, "index");
+        this.policy = requireNonNull(policy, "policy");
+        this.tweets = requireNonNull(tweets, "tweets");
+        this.graph = requireNonNull(graph, "graph");
+        this.users = requireNonNull(users, "users");
+        this.rates = requireNonNull(rates, "rates");
+        this.clock = requireNonNull(clock, "clock");
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batchSize: " + batchSize + " (expected: > 0)");
+        }
+        this.batchSize = batchSize;
+    }
+
+    /** Applies a batch of log records; the consumer loop's handler. */
+    public void apply(List<LogRecord> batch) {
+        for (LogRecord r : batch) {
+            apply(r.event());
+        }
+    }
+
+    public void apply(Event e) {
+        switch (e.type()) {
+            case TWEET_CREATED, REPOSTED -> tweets.get(e.subjectId()).ifPresent(this::fanout);
+            case TWEET_DELETED, UNREPOSTED -> index.remove(e.subjectId());
+            case FOLLOWED, UNFOLLOWED, FOLLOW_UPDATED, MUTED, UNMUTED -> {
+                timelines.evict(e.actorId());
+                followerCounts.remove(e.subjectId());
+            }
+            case BLOCKED, UNBLOCKED -> {
+                timelines.evict(e.actorId());
+                timelines.evict(e.subjectId());
+                followerCounts.remove(e.subjectId());
+                followerCounts.remove(e.actorId());
+            }
+            default -> { }
+        }
+    }
+
+    /** Delivers one tweet (or repost) to the timelines it belongs in. */
+    void fanout(Tweet t) {
+        Tweet original = null;
+        if (t.isRepost()) {
+            Optional<Tweet> o = tweets.get(t.repostOfId());
+            if (o.isEmpty()) {
+                return; // the original is already gone
+            }
+            original = o.get();
+        }
+        index.put(TweetIndex.Meta.of(t, original == null ? 0 : original.authorId()));
+        long author = t.authorId();
+        rates.recordPost(author, clock.millis());
+        // The author always sees their own tweets.
+        int own = timelines.slotOf(author);
+        if (own >= 0 && timelines.insertAt(own, t.id())) {
+            deliveries.incrementAndGet();
+        }
+        long followers = followerCounts.computeIfAbsent(author, a -> users.counts(a).followers());
+        boolean pull = policy.decide(author, t.id(), policy.shouldPull(followers,
+                rates.postsPerSecond(author, clock.millis()), rates.followerReadsPerSecond(followers, clock.millis())));
+        if (pull) {
+            pulled.incrementAndGet();
+            return;
+        }
+        fannedOut.incrementAndGet();
+        // Crutches: everyone who must not get it because they block or mute an involved account.
+        long[] excluded = excludedReaders(t, original);
+        long[] originalBlocks = original == null ? new long[0] : graph.blockedBy(original.authorId());
+        long[] replyAudience = null;
+        if (t.isReply() && t.inReplyToAccountId() != author) {
+            replyAudience = graph.followerIds(t.inReplyToAccountId());
+        }
+        if (t.visibility() == Visibility.DIRECT) {
+            for (long m : t.mentionIds()) {
+                if (m != author && graph.isFollowing(m, author) && Arrays.binarySearch(excluded, m) < 0) {
+                    deliverOne(m, t.id());
+                }
+            }
+            return;
+        }
+        final long[] audience = replyAudience;
+        final long replyTo = t.inReplyToAccountId();
+        final boolean repost = t.isRepost();
+        graph.forEachFollowerBatch(author, batchSize, (ids, flags, count) -> {
+            int[] buf = indexBuf.length >= count ? indexBuf : (indexBuf = new int[count]);
+            int n = 0;
+            for (int i = 0; i < count; i++) {
+                long f = ids[i];
+                if (excluded.length > 0 && Arrays.binarySearch(excluded, f) >= 0) {
+                    continue;
+                }
+                if (audience != null && f != replyTo && Arrays.binarySearch(audience, f) < 0) {
+                    continue;
+                }
+                if (repost && ((flags[i] & GraphService.SHOW_REPOSTS) == 0
+                        || Arrays.binarySearch(originalBlocks, f) >= 0)) {
+                    continue;
+                }
+                int idx = timelines.indexOf(f);
+                if (idx >= 0) {
+                    buf[n++] = idx;
+                }
+            }
+            Arrays.sort(buf, 0, n);
+            deliveries.addAndGet(timelines.deliver(buf, n, t.id()));
+        });
+    }
+
+    private void deliverOne(long user, long tweetId) {
+        int slot = timelines.slotOf(user);
+        if (slot >= 0 && timelines.insertAt(slot, tweetId)) {
+            deliveries.incrementAndGet();
+        }
+    }
+
+    /** Sorted ids of readers who block or mute the author, a mentioned account or the reposted author. */
+    private long[] excludedReaders(Tweet t, Tweet original) {
+        long[] out = graph.mutersAndBlockersOf(t.authorId());
+        for (long m : t.mentionIds()) {
+            out = union(out, graph.mutersAndBlockersOf(m));
+        }
+        if (t.isReply() && t.inReplyToAccountId() != t.authorId()) {
+            out = union(out, graph.mutersAndBlockersOf(t.inReplyToAccountId()));
+        }
+        if (original != null) {
+            out = union(out, graph.mutersAndBlockersOf(original.authorId()));
+            for (long m : original.mentionIds()) {
+                out = union(out, graph.mutersAndBlockersOf(m));
+            }
+        }
+        return out;
+    }
+
+    private static long[] union(long[] a, long[] b) {
+        if (b.length == 0) {
+            return a;
+        }
+        if (a.length == 0) {
+            return b;
+        }
+        long[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        Arrays.sort(c);
+        return c;
+    }
+
+    /** Timeline inserts made. */
+    public long deliveries() {
+        return deliveries.get();
+    }
+
+    /** Tweets fanned out on write. */
+    public long fannedOut() {
+        return fannedOut.get();
+    }
+
+    /** Tweets left for read-time merge (pull mode). */
+    public long pulled() {
+        return pulled.get();
+    }
+}

@@ -1,0 +1,321 @@
+package org.rookery.core.timeline;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.rookery.core.graph.GraphService;
+import org.rookery.core.model.Page;
+import org.rookery.core.model.Tweet;
+import org.rookery.core.store.Bytes;
+import org.rookery.core.store.KeyValueStore;
+import org.rookery.core.store.Table;
+import org.rookery.core.tweets.TweetService;
+
+/**
+ * Home timeline reads (Twitter's Timeline Service): ids from the in-memory {@link TimelineStore},
+ * merged at read time with the recent tweets of followed pull-mode authors (a k-way merge over
+ * primitive arrays), filtered ({@link TimelineRules}: deleted, blocked, muted, repeated reposts,
+ * visibility) and paged by cursor. A user who is not resident — never read, evicted as inactive or
+ * over the memory budget, or after a restart — is <em>reconstructed</em>: the recent tweets of
+ * everyone they follow are merged, the rules applied, and the result stored. Only one rebuild runs
+ * per user at a time; concurrent reads wait for that one rebuild.
+ *
+ * <p>Thread-safe; blocking (reads RocksDB).
+ */
+public final class HomeTimelineService {
+    private final KeyValueStore store;
+    private final TimelineStore timelines;
+    private final TweetIndex index;
+    private final FanoutPolicy policy;
+    private final TweetService tweets;
+    private final GraphService graph;
+    private final RateTracker rates;
+    private final InstantSource clock;
+    private final Map<Long, CompletableFuture<Void>> rebuilding = new ConcurrentHashMap<>();
+    private final AtomicLong reconstructions = new AtomicLong();
+    private final AtomicLong reconstructionNanos = new AtomicLong();
+
+    public HomeTimelineService(KeyValueStore store, TimelineStore timelines, TweetIndex index, FanoutPolicy policy,
+                               TweetService tweets, GraphService graph, RateTracker rates, InstantSource clock) {
+        this.store = requireNonNull(store, "store");
+        this.timelines = requireNonNull(timelines, "timelines");
+        this.index = requireNonNull(index, "index");
+        this.policy = requireNonNull(policy, "policy");
+        this.tweets = requireNonNull(tweets, "tweets");
+        this.graph = requireNonNull(graph, "graph");
+        this.rates = requireNonNull(rates, "rates");
+        this.clock = requireNonNull(clock, "clock");
+    }
+
+    /** The reader's relationships, for the rules. */
+    public TimelineRules.Reader reader(long userId) {
+        long[][] follows = {new long[64]};
+        long[][] hides = {new long[8]};
+        int[] nf = {0};
+        int[] nh = {0};
+        graph.forEachFolloweeBatch(userId, 4096, (ids, flags, count) -> {
+            for (int i = 0; i < count; i++) {
+                if (nf[0] == follows[0].length) {
+                    follows[0] = Arrays.copyOf(follows[0], nf[0] * 2);
+                }
+                follows[0][nf[0]++] = ids[i];
+                if ((flags[i] & GraphService.SHOW_REPOSTS) == 0) {
+                    if (nh[0] == hides[0].length) {
+                        hides[0] = Arrays.copyOf(hides[0], nh[0] * 2);
+                    }
+                    hides[0][nh[0]++] = ids[i];
+                }
+            }
+        });
+        return new TimelineRules.Reader(userId, Arrays.copyOf(follows[0], nf[0]), Arrays.copyOf(hides[0], nh[0]),
+                graph.mutedOrBlockedBy(userId), graph.blockersOf(userId));
+    }
+
+    /** One page of {@code viewerId}'s home timeline, newest first. */
+    public List<Tweet> home(long viewerId, Page page) {
+        long now = clock.millis();
+        rates.recordRead(now);
+        int slot = ensureResident(viewerId);
+        TimelineRules.Reader reader = reader(viewerId);
+        // Read the page plus the window below it that decides repeated reposts; more when filtering drops entries.
+        int want = page.limit() + TimelineRules.REPOST_WINDOW;
+        long maxId = page.maxId();
+        long minId = Math.max(page.minId(), page.sinceId());
+        List<Tweet> out = new ArrayList<>(page.limit());
+        for (int round = 0; round < 8 && out.size() < page.limit(); round++) {
+            long[] ids = candidateIds(viewerId, reader, slot, maxId, minId, page.minId() != 0 ? timelines.capacity() : want);
+            if (ids.length == 0) {
+                break;
+            }
+            if (page.minId() != 0) {
+                // The page just newer than min_id: the oldest `limit` of them (plus the window below is older than min_id).
+                int from = Math.max(0, ids.length - page.limit());
+                ids = Arrays.copyOfRange(ids, from, ids.length);
+            }
+            List<Tweet> accepted = filter(viewerId, reader, ids);
+            for (Tweet t : accepted) {
+                if (out.size() < page.limit()) {
+                    out.add(t);
+                }
+            }
+            if (page.minId() != 0 || ids.length < want) {
+                break;
+            }
+            maxId = ids[ids.length - 1];
+        }
+        if (slot >= 0) {
+            timelines.touch(slot, now);
+        }
+        return out;
+    }
+
+    /** Stored ids merged with the pull-mode authors' tweets, newest first, deduplicated. */
+    private long[] candidateIds(long viewerId, TimelineRules.Reader reader, int slot, long maxId, long minId, int want) {
+        long[] stored;
+        if (slot >= 0) {
+            stored = new long[want];
+            int n = timelines.readAt(slot, maxId, minId, stored, want);
+            stored = Arrays.copyOf(stored, Math.max(0, n));
+        } else {
+            // The store cannot hold this user (more users than it can index): merge on every read.
+            stored = Arrays.stream(rebuild(viewerId, reader, timelines.capacity()))
+                    .filter(id -> (maxId == 0 || id < maxId) && id > minId).limit(want).toArray();
+        }
+        List<long[]> lists = new ArrayList<>();
+        lists.add(stored);
+        for (long author : policy.pullAuthors()) {
+            if (author == viewerId || reader.follows(author)) {
+                lists.add(pulledTweets(author, maxId, minId, want));
+            }
+        }
+        return lists.size() == 1 ? stored : KWayMerge.mergeDescending(lists, want);
+    }
+
+    /** Recent tweets of a pull-mode author inside its pull ranges, newest first. */
+    private long[] pulledTweets(long author, long maxId, long minId, int want) {
+        long[] out = new long[want];
+        int[] n = {0};
+        long floor = Math.max(minId, policy.oldestPulled(author) - 1);
+        byte[] from = maxId == 0 ? null : Bytes.key(author, maxId - 1);
+        store.scan(Table.USER_TIMELINES, Bytes.key(author), from, true, (k, v) -> {
+            long id = Bytes.getLong(k, 8);
+            if (id <= floor) {
+                return false;
+            }
+            if (policy.isPulled(author, id)) {
+                out[n[0]++] = id;
+            }
+            return n[0] < want;
+        });
+        return Arrays.copyOf(out, n[0]);
+    }
+
+    /** Tweets for {@code ids} (newest first) that pass the rules and visibility; repeated reposts dropped. */
+    private List<Tweet> filter(long viewerId, TimelineRules.Reader reader, long[] ids) {
+        Map<Long, Tweet> found = tweets.getAll(ids);
+        long[] originals = found.values().stream().filter(Tweet::isRepost).mapToLong(Tweet::repostOfId).distinct().toArray();
+        Map<Long, Tweet> origin = originals.length == 0 ? Map.of() : tweets.getAll(originals);
+        long[] kept = new long[ids.length];
+        long[] content = new long[ids.length];
+        Tweet[] keptTweets = new Tweet[ids.length];
+        int n = 0;
+        for (long id : ids) {
+            Tweet t = found.get(id);
+            if (t == null) {
+                continue; // deleted
+            }
+            Tweet o = t.isRepost() ? origin.get(t.repostOfId()) : null;
+            if (!TimelineRules.belongs(reader, t, o)) {
+                continue;
+            }
+            kept[n] = id;
+            content[n] = t.isRepost() ? t.repostOfId() : id;
+            keptTweets[n++] = t;
+        }
+        boolean[] repeat = TimelineRules.hiddenAsRepeat(kept, content, n);
+        List<Tweet> page = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            if (!repeat[i]) {
+                page.add(keptTweets[i]);
+            }
+        }
+        return tweets.filterVisible(viewerId, page);
+    }
+
+    /** The user's slot, reconstructing the timeline first if it is not in memory; -1 if it cannot be. */
+    public int ensureResident(long userId) {
+        int slot = timelines.slotOf(userId);
+        if (slot >= 0) {
+            return slot;
+        }
+        reconstruct(userId);
+        return timelines.slotOf(userId);
+    }
+
+    /**
+     * Rebuilds {@code userId}'s home timeline from the graph and the followed users' timelines.
+     * Concurrent callers for the same user share one rebuild.
+     */
+    public void reconstruct(long userId) {
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> running = rebuilding.putIfAbsent(userId, mine);
+        if (running != null) {
+            running.join();
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            // Resident first, so tweets fanned out while we merge land too; duplicates are ignored.
+            int slot = timelines.makeResident(userId, clock.millis());
+            if (slot >= 0) {
+                long[] ids = rebuild(userId, reader(userId), timelines.capacity());
+                for (int i = ids.length - 1; i >= 0; i--) {
+                    timelines.insertAt(slot, ids[i]); // oldest first: every insert is the fast path
+                }
+            }
+            mine.complete(null);
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            rebuilding.remove(userId, mine);
+            reconstructions.incrementAndGet();
+            reconstructionNanos.addAndGet(System.nanoTime() - start);
+        }
+    }
+
+    /**
+     * The newest {@code capacity} ids that belong in the reader's timeline, newest first, merged
+     * from the user timelines of the reader and everyone they follow. Reads a first slice of each
+     * followed timeline, then reads deeper only where a timeline could still reach into the result.
+     */
+    public long[] rebuild(long userId, TimelineRules.Reader reader, int capacity) {
+        long[] sources = Arrays.copyOf(reader.follows(), reader.follows().length + 1);
+        sources[sources.length - 1] = userId;
+        int k = sources.length;
+        int slice = Math.max(20, Math.min(capacity, 2 * capacity / Math.max(1, k)));
+        long[][] lists = new long[k][];
+        boolean[] more = new boolean[k];
+        for (int i = 0; i < k; i++) {
+            lists[i] = newestOf(sources[i], 0, slice);
+            more[i] = lists[i].length == slice;
+        }
+        long[] merged = accepted(userId, reader, lists, capacity);
+        for (int round = 0; round < 4; round++) {
+            long cutoff = merged.length >= capacity ? merged[capacity - 1] : 0;
+            boolean deeper = false;
+            for (int i = 0; i < k; i++) {
+                long[] l = lists[i];
+                if (more[i] && l[l.length - 1] > cutoff) {
+                    long[] next = newestOf(sources[i], l[l.length - 1], Math.min(capacity, l.length * 2));
+                    more[i] = next.length == Math.min(capacity, l.length * 2);
+                    long[] joined = Arrays.copyOf(l, l.length + next.length);
+                    System.arraycopy(next, 0, joined, l.length, next.length);
+                    lists[i] = joined;
+                    deeper = true;
+                }
+            }
+            if (!deeper) {
+                break;
+            }
+            merged = accepted(userId, reader, lists, capacity);
+        }
+        return merged;
+    }
+
+    /** Merges the candidate lists and keeps what the rules accept, newest first, at most {@code capacity}. */
+    private long[] accepted(long userId, TimelineRules.Reader reader, long[][] lists, int capacity) {
+        int total = 0;
+        for (long[] l : lists) {
+            total += l.length;
+        }
+        long[] all = KWayMerge.mergeDescending(Arrays.asList(lists), total);
+        Map<Long, Tweet> found = tweets.getAll(all);
+        long[] originalIds = found.values().stream().filter(Tweet::isRepost).mapToLong(Tweet::repostOfId).distinct().toArray();
+        Map<Long, Tweet> originals = originalIds.length == 0 ? Map.of() : tweets.getAll(originalIds);
+        long[] out = new long[Math.min(capacity, all.length)];
+        int n = 0;
+        for (long id : all) {
+            if (n == out.length) {
+                break;
+            }
+            Tweet t = found.get(id);
+            if (t == null) {
+                continue;
+            }
+            Tweet o = t.isRepost() ? originals.get(t.repostOfId()) : null;
+            if (TimelineRules.belongs(reader, t, o)) {
+                index.put(TweetIndex.Meta.of(t, o == null ? 0 : o.authorId()));
+                out[n++] = id;
+            }
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    /** Up to {@code limit} newest tweet ids of {@code author}'s user timeline below {@code below} (0: none). */
+    private long[] newestOf(long author, long below, int limit) {
+        long[] out = new long[limit];
+        int[] n = {0};
+        byte[] from = below == 0 ? null : Bytes.key(author, below - 1);
+        store.scan(Table.USER_TIMELINES, Bytes.key(author), from, true, (k, v) -> {
+            out[n[0]++] = Bytes.getLong(k, 8);
+            return n[0] < limit;
+        });
+        return Arrays.copyOf(out, n[0]);
+    }
+
+    public long reconstructions() {
+        return reconstructions.get();
+    }
+
+    public long reconstructionNanos() {
+        return reconstructionNanos.get();
+    }
+}

@@ -1,0 +1,137 @@
+package org.rookery.server;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.rookery.core.config.Config;
+import org.rookery.core.config.Settings;
+import org.rookery.core.event.ConsumerLoop;
+import org.rookery.core.event.StartFrom;
+import org.rookery.core.graph.GraphService;
+import org.rookery.core.timeline.FanoutPolicy;
+import org.rookery.core.timeline.FanoutService;
+import org.rookery.core.timeline.HomeTimelineService;
+import org.rookery.core.timeline.RateTracker;
+import org.rookery.core.timeline.TimelineStore;
+import org.rookery.core.timeline.TweetIndex;
+import org.rookery.core.tweets.TweetService;
+import org.rookery.core.users.UserService;
+import org.rookery.embedded.RocksStore;
+
+/**
+ * Wires the home-timeline machinery: the in-memory timeline store, the tweet index, the fanout
+ * consumer of the event log, reads with reconstruction, the hourly eviction of inactive users, and
+ * their metrics. Thread-safe; {@link #close} stops the consumer and the sweeper.
+ */
+public final class Timelines implements AutoCloseable {
+    private final TimelineStore store;
+    private final TweetIndex index;
+    private final FanoutService fanout;
+    private final HomeTimelineService reads;
+    private final ConsumerLoop loop;
+    private final ScheduledExecutorService sweeper;
+
+    private Timelines(TimelineStore store, TweetIndex index, FanoutService fanout, HomeTimelineService reads,
+                      ConsumerLoop loop, ScheduledExecutorService sweeper) {
+        this.store = store;
+        this.index = index;
+        this.fanout = fanout;
+        this.reads = reads;
+        this.loop = loop;
+        this.sweeper = sweeper;
+    }
+
+    static Timelines start(Config config, RocksStore log, UserService users, GraphService graph, TweetService tweets,
+                           InstantSource clock, MeterRegistry registry) {
+        TimelineStore store = new TimelineStore(config.get(Settings.TIMELINE_CAPACITY),
+                config.get(Settings.TIMELINE_MEMORY_BYTES), config.get(Settings.TIMELINE_MAX_USERS));
+        TweetIndex index = new TweetIndex(config.get(Settings.TWEET_INDEX_CAPACITY));
+        int threshold = config.get(Settings.PULL_THRESHOLD);
+        FanoutPolicy policy = switch (config.get(Settings.FANOUT_MODE)) {
+            case "threshold" -> FanoutPolicy.threshold(threshold);
+            case "adaptive" -> FanoutPolicy.adaptive(threshold);
+            default -> throw new IllegalArgumentException("rookery.fanout.mode: " + config.get(Settings.FANOUT_MODE)
+                    + " (expected: threshold or adaptive)");
+        };
+        RateTracker rates = new RateTracker();
+        FanoutService fanout = new FanoutService(store, index, policy, tweets, graph, users, rates, clock,
+                config.get(Settings.FOLLOWER_BATCH_SIZE));
+        HomeTimelineService reads = new HomeTimelineService(log, store, index, policy, tweets, graph, rates, clock);
+        ConsumerLoop loop = new ConsumerLoop(log, "fanout", StartFrom.savedOrLatest(), 1024, clock, fanout::apply);
+        ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rookery-timeline-sweeper");
+            t.setDaemon(true);
+            return t;
+        });
+        Duration active = Duration.ofDays(config.get(Settings.TIMELINE_ACTIVE_DAYS));
+        sweeper.scheduleAtFixedRate(() -> {
+            store.evictInactive(clock.millis() - active.toMillis());
+            rates.setActiveReaders(store.residentUsers());
+        }, 1, 60, TimeUnit.MINUTES);
+        Timelines t = new Timelines(store, index, fanout, reads, loop, sweeper);
+        t.bindMetrics(registry);
+        loop.start();
+        return t;
+    }
+
+    private void bindMetrics(MeterRegistry registry) {
+        Gauge.builder("rookery.consumer.lag.events", loop, ConsumerLoop::lagEvents).tag("consumer", "fanout")
+                .description("Events appended but not yet applied").register(registry);
+        Gauge.builder("rookery.consumer.lag.seconds", loop, ConsumerLoop::lagSeconds).tag("consumer", "fanout")
+                .description("Age of the newest applied event while behind").register(registry);
+        Gauge.builder("rookery.timeline.bytes", store, TimelineStore::ramBytesUsed)
+                .description("Memory held by the timeline store").register(registry);
+        Gauge.builder("rookery.timeline.tweet.index.bytes", index, TweetIndex::ramBytesUsed)
+                .description("Memory held by the tweet index").register(registry);
+        Gauge.builder("rookery.timeline.entries", store, TimelineStore::entries)
+                .description("Entries across all home timelines").register(registry);
+        Gauge.builder("rookery.timeline.bytes.per.entry", this, Timelines::bytesPerEntry)
+                .description("Timeline store and tweet index bytes per stored entry").register(registry);
+        Gauge.builder("rookery.timeline.resident.users", store, TimelineStore::residentUsers)
+                .description("Users whose home timeline is in memory").register(registry);
+        FunctionCounter.builder("rookery.timeline.evictions", store, TimelineStore::evictions).register(registry);
+        FunctionCounter.builder("rookery.fanout.deliveries", fanout, FanoutService::deliveries)
+                .description("Timeline inserts made by fanout").register(registry);
+        FunctionCounter.builder("rookery.fanout.tweets", fanout, FanoutService::fannedOut).tag("mode", "push")
+                .register(registry);
+        FunctionCounter.builder("rookery.fanout.tweets", fanout, FanoutService::pulled).tag("mode", "pull")
+                .register(registry);
+        FunctionCounter.builder("rookery.timeline.reconstructions", reads, HomeTimelineService::reconstructions)
+                .register(registry);
+        FunctionCounter.builder("rookery.timeline.reconstruction.seconds", reads,
+                r -> r.reconstructionNanos() / 1e9).register(registry);
+    }
+
+    private double bytesPerEntry() {
+        long entries = store.entries();
+        return entries == 0 ? 0 : (double) (store.ramBytesUsed() + index.ramBytesUsed()) / entries;
+    }
+
+    public TimelineStore store() {
+        return store;
+    }
+
+    public FanoutService fanout() {
+        return fanout;
+    }
+
+    public HomeTimelineService reads() {
+        return reads;
+    }
+
+    /** The fanout consumer (for its lag). */
+    public ConsumerLoop consumer() {
+        return loop;
+    }
+
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+        loop.close();
+    }
+}
