@@ -44,7 +44,7 @@ public final class FanoutPolicy {
     private static final int MAX_RANGES = 8;
 
     private final Mode mode;
-    private final int threshold;
+    private volatile int threshold;
     private final double pushCost;
     private final double pullCost;
     private final int minFollowersForPull;
@@ -78,6 +78,18 @@ public final class FanoutPolicy {
 
     public Mode mode() {
         return mode;
+    }
+
+    public int threshold() {
+        return threshold;
+    }
+
+    /** Changes the follower threshold at run time (a Decider-style switch); later tweets follow it. */
+    public void setThreshold(int threshold) {
+        if (threshold <= 0) {
+            throw new IllegalArgumentException("threshold: " + threshold + " (expected: > 0)");
+        }
+        this.threshold = threshold;
     }
 
     /**
