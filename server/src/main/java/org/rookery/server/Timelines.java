@@ -76,6 +76,8 @@ public final class Timelines implements AutoCloseable {
         Timelines t = new Timelines(store, index, fanout, reads, loop, sweeper);
         t.bindMetrics(registry);
         loop.start();
+        // Cold start: rebuild the recently active users in the background; reads meanwhile reconstruct on demand.
+        sweeper.execute(() -> reads.warm(clock.millis() - active.toMillis(), () -> sweeper.isShutdown()));
         return t;
     }
 

@@ -39,6 +39,7 @@ public final class HomeTimelineService {
     private final RateTracker rates;
     private final InstantSource clock;
     private final Map<Long, CompletableFuture<Void>> rebuilding = new ConcurrentHashMap<>();
+    private final Map<Long, Long> activityPersisted = new ConcurrentHashMap<>();
     private final AtomicLong reconstructions = new AtomicLong();
     private final AtomicLong reconstructionNanos = new AtomicLong();
 
@@ -78,10 +79,66 @@ public final class HomeTimelineService {
                 graph.mutedOrBlockedBy(userId), graph.blockersOf(userId));
     }
 
+    private static final byte[] ACTIVE_PREFIX = Bytes.utf8("active:");
+    private static final long ACTIVITY_GRANULARITY_MS = 3_600_000L;
+
+    private static byte[] activeKey(long userId) {
+        byte[] k = Arrays.copyOf(ACTIVE_PREFIX, ACTIVE_PREFIX.length + 8);
+        Bytes.putLong(k, ACTIVE_PREFIX.length, userId);
+        return k;
+    }
+
+    /**
+     * Notes that {@code userId} is active (a home read, a sign-in), durably at most once an hour per
+     * user, so that after a restart the recently active users can be rebuilt first.
+     */
+    public void recordActivity(long userId, long nowMillis) {
+        Long last = activityPersisted.get(userId);
+        if (last != null && nowMillis - last < ACTIVITY_GRANULARITY_MS) {
+            return;
+        }
+        activityPersisted.put(userId, nowMillis);
+        store.commit(new org.rookery.core.store.WriteBatch().put(Table.META, activeKey(userId), Bytes.key(nowMillis)));
+    }
+
+    /** Users active since {@code sinceMillis}, most recently active first (from the durable record). */
+    public long[] activeSince(long sinceMillis) {
+        List<long[]> found = new ArrayList<>();
+        store.scan(Table.META, ACTIVE_PREFIX, null, false, (k, v) -> {
+            long at = Bytes.getLong(v, 0);
+            if (at >= sinceMillis) {
+                found.add(new long[] {Bytes.getLong(k, ACTIVE_PREFIX.length), at});
+            }
+            return true;
+        });
+        found.sort((a, b) -> Long.compare(b[1], a[1]));
+        return found.stream().mapToLong(a -> a[0]).toArray();
+    }
+
+    /**
+     * Cold start: rebuilds the timelines of the users active since {@code sinceMillis}, most recent
+     * first, until the memory budget is full or {@code stop} says so. Reads meanwhile reconstruct on
+     * demand, sharing any rebuild already running for the same user. Returns how many were rebuilt.
+     */
+    public int warm(long sinceMillis, java.util.function.BooleanSupplier stop) {
+        int n = 0;
+        for (long user : activeSince(sinceMillis)) {
+            if (stop.getAsBoolean() || timelines.residentUsers() >= timelines.maxResidentUsers()) {
+                break;
+            }
+            if (timelines.slotOf(user) < 0) {
+                reconstruct(user);
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** One page of {@code viewerId}'s home timeline, newest first. */
     public List<Tweet> home(long viewerId, Page page) {
         long now = clock.millis();
         rates.recordRead(now);
+        recordActivity(viewerId, now);
         int slot = ensureResident(viewerId);
         TimelineRules.Reader reader = reader(viewerId);
         // Read the page plus the window below it that decides repeated reposts; more when filtering drops entries.

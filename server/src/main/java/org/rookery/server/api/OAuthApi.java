@@ -202,6 +202,9 @@ public final class OAuthApi {
             default -> throw new RookeryException(400, "unsupported_grant_type: " + grant
                     + " (expected: password, authorization_code or client_credentials)", "grant_type");
         }
+        if (token.token().userId() != 0) {
+            s.homeTimelines().recordActivity(token.token().userId(), token.token().createdAtMillis());
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("access_token", token.accessToken());
         m.put("token_type", "Bearer");

@@ -1,0 +1,216 @@
+package org.rookery.server.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.rookery.server.testing.MastodonSchema.assertEachValid;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.rookery.server.testing.ApiClient;
+import org.rookery.server.testing.ApiClient.User;
+import org.rookery.server.testing.RookeryServerExtension;
+
+/** GET /api/v1/timelines/home over HTTP: fanout, the insert rules, paging, deletes, restarts. */
+class HomeTimelineApiTest {
+    @RegisterExtension
+    static final RookeryServerExtension server = new RookeryServerExtension();
+
+    private final ApiClient api = new ApiClient(server);
+
+    private List<String> home(User u, String query) {
+        JsonNode page = api.get("/api/v1/timelines/home" + query, u.token()).ok();
+        assertEachValid("Status", page);
+        List<String> texts = new ArrayList<>();
+        for (JsonNode s : page) {
+            JsonNode shown = s.get("reblog").isNull() ? s : s.get("reblog");
+            String text = shown.get("content").asText().replaceAll("<[^>]+>", "");
+            texts.add(s.get("reblog").isNull() ? text : "RT " + text);
+        }
+        return texts;
+    }
+
+    private List<String> home(User u) {
+        return home(u, "");
+    }
+
+    /** Fanout is asynchronous: wait (with a deadline) until the consumer has applied everything. */
+    private static void awaitFanout() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!server.server().timelines().consumer().caughtUp()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("fanout did not catch up within 20 s");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private static <T> T eventually(Supplier<T> read, java.util.function.Predicate<T> done) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        T v = read.get();
+        while (!done.test(v)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 20 s; last value: " + v);
+            }
+            Thread.onSpinWait();
+            v = read.get();
+        }
+        return v;
+    }
+
+    private void follow(User a, User b, boolean reblogs) {
+        api.post("/api/v1/accounts/" + b.id() + "/follow", a.token(), Map.of("reblogs", reblogs)).ok();
+    }
+
+    @Test
+    void followersSeeNewPostsNewestFirstAndTheirOwn() {
+        User reader = api.newUser("reader");
+        User writer = api.newUser("writer");
+        follow(reader, writer, true);
+        assertThat(home(reader)).isEmpty(); // builds the reader's timeline
+        api.postStatus(writer, "one");
+        api.postStatus(writer, "two");
+        api.postStatus(reader, "mine");
+        awaitFanout();
+        assertThat(home(reader)).containsExactly("mine", "two", "one");
+        assertThat(home(writer)).containsExactly("two", "one");
+    }
+
+    @Test
+    void followingMergesEarlierPostsAndUnfollowingRemovesThem() {
+        User reader = api.newUser("merger");
+        User writer = api.newUser("earlier");
+        api.postStatus(writer, "before");
+        assertThat(home(reader)).isEmpty();
+        follow(reader, writer, true);
+        awaitFanout();
+        assertThat(home(reader)).containsExactly("before");
+        api.post("/api/v1/accounts/" + writer.id() + "/unfollow", reader.token()).ok();
+        awaitFanout();
+        assertThat(home(reader)).isEmpty();
+    }
+
+    @Test
+    void repliesShowOnlyWhenTheReaderFollowsTheRepliedToAccount() {
+        User reader = api.newUser("rr");
+        User talker = api.newUser("talker");
+        User other = api.newUser("other");
+        follow(reader, talker, true);
+        JsonNode toOther = api.postStatus(other, "hello");
+        api.postStatus(talker, Map.of("status", "@" + other.username() + " reply to other",
+                "in_reply_to_id", toOther.get("id").asText()));
+        JsonNode mine = api.postStatus(reader, "question");
+        api.postStatus(talker, Map.of("status", "@" + reader.username() + " reply to reader",
+                "in_reply_to_id", mine.get("id").asText()));
+        JsonNode own = api.postStatus(talker, "thread start");
+        api.postStatus(talker, Map.of("status", "thread continues", "in_reply_to_id", own.get("id").asText()));
+        awaitFanout();
+        assertThat(home(reader)).containsExactly("thread continues", "thread start", "@" + reader.username()
+                + " reply to reader", "question");
+        follow(reader, other, true);
+        awaitFanout();
+        assertThat(home(reader)).contains("@" + other.username() + " reply to other", "hello");
+    }
+
+    @Test
+    void repostsFollowTheShowRepostsToggleAndRepeatsAreHidden() {
+        User reader = api.newUser("rp");
+        User reposter = api.newUser("reposter");
+        User second = api.newUser("second");
+        User author = api.newUser("origin");
+        follow(reader, reposter, false);
+        follow(reader, second, true);
+        JsonNode post = api.postStatus(author, "worth sharing");
+        api.post("/api/v1/statuses/" + post.get("id").asText() + "/reblog", reposter.token()).ok();
+        api.post("/api/v1/statuses/" + post.get("id").asText() + "/reblog", second.token()).ok();
+        awaitFanout();
+        assertThat(home(reader)).containsExactly("RT worth sharing");
+        follow(reader, reposter, true); // now shows reposter's reposts; the second repost repeats it
+        awaitFanout();
+        assertThat(home(reader)).containsExactly("RT worth sharing");
+        api.post("/api/v1/statuses/" + post.get("id").asText() + "/unreblog", reposter.token()).ok();
+        awaitFanout();
+        assertThat(home(reader)).containsExactly("RT worth sharing");
+    }
+
+    @Test
+    void mutesAndBlocksHideAndDeletesVanishOnAcknowledgement() {
+        User reader = api.newUser("mb");
+        User noisy = api.newUser("noisy");
+        User rude = api.newUser("rude");
+        follow(reader, noisy, true);
+        follow(reader, rude, true);
+        api.postStatus(noisy, "noise");
+        api.postStatus(rude, "rudeness");
+        JsonNode gone = api.postStatus(rude, "regret");
+        awaitFanout();
+        assertThat(home(reader)).containsExactly("regret", "rudeness", "noise");
+        api.delete("/api/v1/statuses/" + gone.get("id").asText(), rude.token()).ok();
+        assertThat(home(reader)).containsExactly("rudeness", "noise"); // no waiting: the delete was acknowledged
+        api.post("/api/v1/accounts/" + noisy.id() + "/mute", reader.token()).ok();
+        api.post("/api/v1/accounts/" + rude.id() + "/block", reader.token()).ok();
+        awaitFanout();
+        assertThat(home(reader)).isEmpty();
+        api.post("/api/v1/accounts/" + noisy.id() + "/unmute", reader.token()).ok();
+        awaitFanout();
+        assertThat(home(reader)).containsExactly("noise");
+    }
+
+    @Test
+    void pagesWithMaxIdMinIdAndLinkHeaders() {
+        User reader = api.newUser("pager");
+        User writer = api.newUser("prolific");
+        follow(reader, writer, true);
+        home(reader);
+        for (int i = 1; i <= 7; i++) {
+            api.postStatus(writer, "p" + i);
+        }
+        awaitFanout();
+        ApiClient.Response first = api.get("/api/v1/timelines/home?limit=3", reader.token()).expect(200);
+        assertThat(first.json()).hasSize(3);
+        String next = first.link("next").orElseThrow();
+        String prev = first.link("prev").orElseThrow();
+        assertThat(next).startsWith(server.baseUrl()).contains("max_id=");
+        List<String> seen = new ArrayList<>();
+        first.json().forEach(s -> seen.add(s.get("content").asText()));
+        String url = next;
+        while (url != null) {
+            ApiClient.Response page = api.get(url.substring(server.baseUrl().length()), reader.token()).expect(200);
+            if (page.json().isEmpty()) {
+                assertThat(page.header("link")).isEmpty();
+                break;
+            }
+            page.json().forEach(s -> seen.add(s.get("content").asText()));
+            url = page.link("next").orElse(null);
+        }
+        assertThat(seen).containsExactly("<p>p7</p>", "<p>p6</p>", "<p>p5</p>", "<p>p4</p>", "<p>p3</p>", "<p>p2</p>",
+                "<p>p1</p>");
+        assertThat(api.get(prev.substring(server.baseUrl().length()), reader.token()).json()).isEmpty();
+        String oldest = api.get("/api/v1/timelines/home?limit=7", reader.token()).json().get(6).get("id").asText();
+        assertThat(home(reader, "?min_id=" + oldest + "&limit=2")).containsExactly("p3", "p2");
+    }
+
+    @Test
+    void requiresAUserToken() {
+        api.get("/api/v1/timelines/home", null).expect(401);
+    }
+
+    @Test
+    void aRestartedServerRebuildsTimelinesFromStorage() {
+        User reader = api.newUser("phoenix");
+        User writer = api.newUser("ashes");
+        follow(reader, writer, true);
+        api.postStatus(writer, "survives");
+        awaitFanout();
+        assertThat(home(reader)).containsExactly("survives");
+        server.restart();
+        assertThat(eventually(() -> home(reader), l -> !l.isEmpty())).containsExactly("survives");
+        api.postStatus(writer, "after restart");
+        awaitFanout();
+        assertThat(home(reader)).containsExactly("after restart", "survives");
+    }
+}
