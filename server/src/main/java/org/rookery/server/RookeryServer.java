@@ -37,11 +37,14 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
+import org.rookery.core.activity.NotificationService;
 import org.rookery.core.auth.OAuthService;
 import org.rookery.core.auth.PasswordHasher;
 import org.rookery.core.config.Config;
 import org.rookery.core.config.Settings;
 import org.rookery.core.error.RookeryException;
+import org.rookery.core.event.ConsumerLoop;
+import org.rookery.core.event.StartFrom;
 import org.rookery.core.graph.GraphService;
 import org.rookery.core.ids.SnowflakeIdGenerator;
 import org.rookery.core.tweets.TweetService;
@@ -52,6 +55,7 @@ import org.rookery.embedded.RocksStore;
 import org.rookery.server.admin.AdminApi;
 import org.rookery.server.api.AccountsApi;
 import org.rookery.server.api.InstanceApi;
+import org.rookery.server.api.NotificationsApi;
 import org.rookery.server.api.OAuthApi;
 import org.rookery.server.api.Renderer;
 import org.rookery.server.api.Services;
@@ -81,6 +85,7 @@ public final class RookeryServer implements AutoCloseable {
     private final Services services;
     private final PrometheusMeterRegistry registry;
     private Timelines home;
+    private ConsumerLoop notificationsConsumer;
 
     private RookeryServer(Config config, InstantSource clock) {
         Instant startedAt = clock.instant();
@@ -122,6 +127,11 @@ public final class RookeryServer implements AutoCloseable {
             home = Timelines.start(config, store, users, graph, tweets, clock, registry);
             services = new Services(config, users, oauth, graph, tweets, store,
                     Registrations.parse(config.get(Settings.REGISTRATIONS)), new Renderer(users, tweets), home.reads());
+            NotificationService notifications = new NotificationService(store, tweets, graph,
+                    config.get(Settings.NOTIFICATIONS_CAPACITY));
+            notificationsConsumer = new ConsumerLoop(store, NotificationService.CONSUMER, StartFrom.savedOrEarliest(),
+                    1024, clock, notifications::apply).start();
+            bindConsumerMetrics(registry, notificationsConsumer);
 
             ObjectMapper mapper = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
             String bind = config.get(Settings.BIND_ADDRESS);
@@ -138,6 +148,7 @@ public final class RookeryServer implements AutoCloseable {
             new AccountsApi(services).register(router);
             new StatusesApi(services).register(router);
             new TimelinesApi(services).register(router);
+            new NotificationsApi(services, notifications).register(router);
             byte[] missing = resource("missing.png");
             sb.service("/avatars/original/missing.png", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.PNG, missing));
             sb.service("/headers/original/missing.png", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.PNG, missing));
@@ -207,6 +218,13 @@ public final class RookeryServer implements AutoCloseable {
                 .description("Batches waiting for the committer").register(registry);
     }
 
+    private static void bindConsumerMetrics(MeterRegistry registry, ConsumerLoop loop) {
+        Gauge.builder("rookery.consumer.lag.events", loop, ConsumerLoop::lagEvents).tag("consumer", loop.name())
+                .description("Events appended but not yet applied").register(registry);
+        Gauge.builder("rookery.consumer.lag.seconds", loop, ConsumerLoop::lagSeconds).tag("consumer", loop.name())
+                .description("Age of the newest applied event while behind").register(registry);
+    }
+
     private static byte[] resource(String name) {
         try (InputStream in = RookeryServer.class.getResourceAsStream(name)) {
             if (in == null) {
@@ -258,6 +276,9 @@ public final class RookeryServer implements AutoCloseable {
         }
         if (home != null) {
             home.close();
+        }
+        if (notificationsConsumer != null) {
+            notificationsConsumer.close();
         }
         store.close();
     }

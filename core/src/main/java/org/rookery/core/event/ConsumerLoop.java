@@ -42,6 +42,8 @@ public final class ConsumerLoop implements AutoCloseable {
     private volatile Thread thread;
     private volatile EventConsumer consumer;
     private volatile long lastAppliedTimestamp;
+    /** Next offset to apply per partition, updated only after a batch was applied (positions move at poll). */
+    private volatile java.util.concurrent.atomic.AtomicLongArray appliedNext;
     private volatile long applied;
     private volatile long failures;
 
@@ -67,6 +69,11 @@ public final class ConsumerLoop implements AutoCloseable {
             return this;
         }
         consumer = log.subscribe(name, start);
+        java.util.concurrent.atomic.AtomicLongArray next = new java.util.concurrent.atomic.AtomicLongArray(log.partitionCount());
+        for (int p : consumer.partitions()) {
+            next.set(p, consumer.position(p));
+        }
+        appliedNext = next;
         running = true;
         Thread t = new Thread(this::run, "rookery-consumer-" + name);
         t.setDaemon(true);
@@ -90,8 +97,10 @@ public final class ConsumerLoop implements AutoCloseable {
                         c.commit();
                         applied += batch.size();
                         long last = 0;
+                        java.util.concurrent.atomic.AtomicLongArray next = appliedNext;
                         for (LogRecord r : batch) {
                             last = Math.max(last, r.event().timestampMillis());
+                            next.accumulateAndGet(r.partition(), r.offset() + 1, Math::max);
                         }
                         lastAppliedTimestamp = last;
                         backoffMs = 10;
@@ -117,12 +126,13 @@ public final class ConsumerLoop implements AutoCloseable {
     /** Events appended but not yet applied by this consumer. */
     public long lagEvents() {
         EventConsumer c = consumer;
-        if (c == null) {
+        java.util.concurrent.atomic.AtomicLongArray next = appliedNext;
+        if (c == null || next == null) {
             return 0;
         }
         long lag = 0;
         for (int p : c.partitions()) {
-            lag += Math.max(0, log.endOffset(p) - c.position(p));
+            lag += Math.max(0, log.endOffset(p) - Math.max(next.get(p), log.startOffset(p)));
         }
         return lag;
     }

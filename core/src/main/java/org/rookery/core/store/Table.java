@@ -39,6 +39,11 @@ public enum Table {
     COUNTERS,
     /** user id + Idempotency-Key → tweet id + time. */
     IDEMPOTENCY,
+    /**
+     * {@code N} + user id + notification id → notification record: per-user notification timelines,
+     * newest last in key order, with their per-actor and per-tweet indexes (see {@code NotificationService}).
+     */
+    NOTIFICATIONS,
     /** small settings and bookkeeping. */
     META
 }
