@@ -218,7 +218,7 @@ public final class RookeryServer implements AutoCloseable {
                 .description("Batches waiting for the committer").register(registry);
     }
 
-    private static void bindConsumerMetrics(MeterRegistry registry, ConsumerLoop loop) {
+    static void bindConsumerMetrics(MeterRegistry registry, ConsumerLoop loop) {
         Gauge.builder("rookery.consumer.lag.events", loop, ConsumerLoop::lagEvents).tag("consumer", loop.name())
                 .description("Events appended but not yet applied").register(registry);
         Gauge.builder("rookery.consumer.lag.seconds", loop, ConsumerLoop::lagSeconds).tag("consumer", loop.name())

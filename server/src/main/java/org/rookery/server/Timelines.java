@@ -82,10 +82,7 @@ public final class Timelines implements AutoCloseable {
     }
 
     private void bindMetrics(MeterRegistry registry) {
-        Gauge.builder("rookery.consumer.lag.events", loop, ConsumerLoop::lagEvents).tag("consumer", "fanout")
-                .description("Events appended but not yet applied").register(registry);
-        Gauge.builder("rookery.consumer.lag.seconds", loop, ConsumerLoop::lagSeconds).tag("consumer", "fanout")
-                .description("Age of the newest applied event while behind").register(registry);
+        RookeryServer.bindConsumerMetrics(registry, loop);
         Gauge.builder("rookery.timeline.bytes", store, TimelineStore::ramBytesUsed)
                 .description("Memory held by the timeline store").register(registry);
         Gauge.builder("rookery.timeline.tweet.index.bytes", index, TweetIndex::ramBytesUsed)

@@ -2,7 +2,6 @@ package org.rookery.server.api;
 
 import com.linecorp.armeria.common.HttpStatus;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.rookery.core.auth.OAuthService;
@@ -74,12 +73,7 @@ public final class AccountsApi {
         OAuthService.App app = s.oauth().app(appToken.clientId()).orElseThrow(() ->
                 RookeryException.unauthorized("The access token is invalid"));
         OAuthService.NewToken token = s.oauth().issueToken(app, a.id(), app.scopes());
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("access_token", token.accessToken());
-        m.put("token_type", "Bearer");
-        m.put("scope", token.token().scopes());
-        m.put("created_at", token.token().createdAtMillis() / 1000);
-        return m;
+        return OAuthApi.tokenEntity(token);
     }
 
     private Object verifyCredentials(Call c) {

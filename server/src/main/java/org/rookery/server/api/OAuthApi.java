@@ -205,6 +205,11 @@ public final class OAuthApi {
         if (token.token().userId() != 0) {
             s.homeTimelines().recordActivity(token.token().userId(), token.token().createdAtMillis());
         }
+        return tokenEntity(token);
+    }
+
+    /** Mastodon's Token entity for a freshly issued token. */
+    static Map<String, Object> tokenEntity(OAuthService.NewToken token) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("access_token", token.accessToken());
         m.put("token_type", "Bearer");
