@@ -139,8 +139,14 @@ public final class FanoutPolicy {
         if (from.length <= MAX_RANGES) {
             return new PullRanges(from, until);
         }
-        int drop = from.length - MAX_RANGES;
-        return new PullRanges(Arrays.copyOfRange(from, drop, from.length), Arrays.copyOfRange(until, drop, until.length));
+        // Join the oldest ranges into one, over the pushed gaps between them, rather than forget any: a
+        // forgotten range's tweets were never pushed, so they would vanish from every stored timeline.
+        // Reads then also merge the gaps' pushed tweets, which they drop as duplicates.
+        int join = from.length - MAX_RANGES;
+        long[] f = Arrays.copyOfRange(from, join, from.length);
+        long[] u = Arrays.copyOfRange(until, join, until.length);
+        f[0] = from[0];
+        return new PullRanges(f, u);
     }
 
     /** Whether {@code tweetId} by {@code authorId} was not fanned out and must be merged at read time. */

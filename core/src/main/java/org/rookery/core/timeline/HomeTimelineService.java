@@ -61,7 +61,7 @@ public final class HomeTimelineService {
         long[][] hides = {new long[8]};
         int[] nf = {0};
         int[] nh = {0};
-        graph.forEachFolloweeBatch(userId, 4096, (ids, flags, count) -> {
+        graph.forEachFolloweeBatch(userId, 256, (ids, flags, count) -> {
             for (int i = 0; i < count; i++) {
                 if (nf[0] == follows[0].length) {
                     follows[0] = Arrays.copyOf(follows[0], nf[0] * 2);
@@ -141,31 +141,34 @@ public final class HomeTimelineService {
         recordActivity(viewerId, now);
         int slot = ensureResident(viewerId);
         TimelineRules.Reader reader = reader(viewerId);
-        // Read the page plus the window below it that decides repeated reposts; more when filtering drops entries.
-        int want = page.limit() + TimelineRules.REPOST_WINDOW;
+        // Whether a repost is hidden as a repeat depends on the REPOST_WINDOW kept entries below it, also
+        // those below since_id or min_id and below the last candidate read: so kept entries are collected
+        // from max_id down, past the lower bound, until every entry the page can show is decided, and
+        // only then cut to the page. Otherwise a refresh with since_id, a min_id page or the bottom of a
+        // page would show what a full read hides, and a min_id page cut before filtering would come back
+        // short or empty though newer entries exist.
+        boolean newer = page.minId() != 0; // the entries just above min_id, not the newest
+        long lower = Math.max(page.minId(), page.sinceId());
+        int want = (newer ? timelines.capacity() : page.limit()) + TimelineRules.REPOST_WINDOW;
+        List<Tweet> kept = new ArrayList<>();
+        List<Tweet> out = List.of();
         long maxId = page.maxId();
-        long minId = Math.max(page.minId(), page.sinceId());
-        List<Tweet> out = new ArrayList<>(page.limit());
-        for (int round = 0; round < 8 && out.size() < page.limit(); round++) {
-            long[] ids = candidateIds(viewerId, reader, slot, maxId, minId, page.minId() != 0 ? timelines.capacity() : want);
-            if (ids.length == 0) {
-                break;
+        for (int round = 0; round < 8; round++) {
+            long[] ids = candidateIds(viewerId, reader, slot, maxId, 0, want);
+            if (round == 0 && (ids.length == 0 || ids[0] <= lower)) {
+                break; // nothing above the lower bound: a poll with nothing new stays cheap
             }
-            if (page.minId() != 0) {
-                // The page just newer than min_id: the oldest `limit` of them (plus the window below is older than min_id).
-                int from = Math.max(0, ids.length - page.limit());
-                ids = Arrays.copyOfRange(ids, from, ids.length);
-            }
-            List<Tweet> accepted = filter(viewerId, reader, ids);
-            for (Tweet t : accepted) {
-                if (out.size() < page.limit()) {
-                    out.add(t);
-                }
-            }
-            if (page.minId() != 0 || ids.length < want) {
+            boolean exhausted = ids.length < want;
+            keep(reader, ids, kept);
+            Selection s = select(viewerId, kept, lower, exhausted, newer ? Integer.MAX_VALUE : page.limit());
+            out = s.page();
+            if (s.complete() || exhausted) {
                 break;
             }
             maxId = ids[ids.length - 1];
+        }
+        if (newer && out.size() > page.limit()) {
+            out = out.subList(out.size() - page.limit(), out.size()); // the page just newer than min_id
         }
         if (slot >= 0) {
             timelines.touch(slot, now);
@@ -214,36 +217,59 @@ public final class HomeTimelineService {
         return Arrays.copyOf(out, n[0]);
     }
 
-    /** Tweets for {@code ids} (newest first) that pass the rules and visibility; repeated reposts dropped. */
-    private List<Tweet> filter(long viewerId, TimelineRules.Reader reader, long[] ids) {
+    /** Appends the tweets of {@code ids} (newest first) that exist and belong in the reader's timeline. */
+    private void keep(TimelineRules.Reader reader, long[] ids, List<Tweet> kept) {
+        if (ids.length == 0) {
+            return;
+        }
         Map<Long, Tweet> found = tweets.getAll(ids);
         long[] originals = found.values().stream().filter(Tweet::isRepost).mapToLong(Tweet::repostOfId).distinct().toArray();
         Map<Long, Tweet> origin = originals.length == 0 ? Map.of() : tweets.getAll(originals);
-        long[] kept = new long[ids.length];
-        long[] content = new long[ids.length];
-        Tweet[] keptTweets = new Tweet[ids.length];
-        int n = 0;
         for (long id : ids) {
             Tweet t = found.get(id);
             if (t == null) {
                 continue; // deleted
             }
-            Tweet o = t.isRepost() ? origin.get(t.repostOfId()) : null;
-            if (!TimelineRules.belongs(reader, t, o)) {
-                continue;
+            if (TimelineRules.belongs(reader, t, t.isRepost() ? origin.get(t.repostOfId()) : null)) {
+                kept.add(t);
             }
-            kept[n] = id;
-            content[n] = t.isRepost() ? t.repostOfId() : id;
-            keptTweets[n++] = t;
         }
-        boolean[] repeat = TimelineRules.hiddenAsRepeat(kept, content, n);
-        List<Tweet> page = new ArrayList<>(n);
+    }
+
+    /** The visible entries above the lower bound, at most {@code limit}; complete when nothing left could change it. */
+    private record Selection(List<Tweet> page, boolean complete) {}
+
+    /**
+     * Of the kept entries (newest first), those above {@code lower} that are not repeated reposts and
+     * that the viewer may see. Stops at the first entry whose repeat window is not all read yet (more
+     * kept entries may follow, unless the candidates are {@code exhausted}).
+     */
+    private Selection select(long viewerId, List<Tweet> kept, long lower, boolean exhausted, int limit) {
+        int n = kept.size();
+        long[] ids = new long[n];
+        long[] content = new long[n];
         for (int i = 0; i < n; i++) {
+            Tweet t = kept.get(i);
+            ids[i] = t.id();
+            content[i] = t.isRepost() ? t.repostOfId() : t.id();
+        }
+        boolean[] repeat = TimelineRules.hiddenAsRepeat(ids, content, n);
+        List<Tweet> shown = new ArrayList<>();
+        int i = 0;
+        for (; i < n && ids[i] > lower; i++) {
+            if (!exhausted && !repeat[i] && i + TimelineRules.REPOST_WINDOW >= n) {
+                break; // its window reaches past what was read: undecided
+            }
             if (!repeat[i]) {
-                page.add(keptTweets[i]);
+                shown.add(kept.get(i));
             }
         }
-        return tweets.filterVisible(viewerId, page);
+        boolean decidedAboveLower = i < n && ids[i] <= lower;
+        List<Tweet> visible = tweets.filterVisible(viewerId, shown);
+        if (visible.size() >= limit) {
+            return new Selection(visible.subList(0, limit), true);
+        }
+        return new Selection(visible, decidedAboveLower || (exhausted && i == n));
     }
 
     /** The user's slot, reconstructing the timeline first if it is not in memory; -1 if it cannot be. */
