@@ -12,6 +12,8 @@ import java.util.Arrays;
  */
 public final class LongIntHashMap {
     private static final long EMPTY = Long.MIN_VALUE;
+    /** The table has at most 2^30 slots (the largest power-of-two int array). */
+    private static final int MAX_SIZE = 1 << 29;
 
     private final long[] keys;
     private final int[] values;
@@ -21,8 +23,8 @@ public final class LongIntHashMap {
 
     /** A map able to hold {@code maxSize} entries at a load factor of at most 0.5. */
     public LongIntHashMap(int maxSize) {
-        if (maxSize <= 0) {
-            throw new IllegalArgumentException("maxSize: " + maxSize + " (expected: > 0)");
+        if (maxSize <= 0 || maxSize > MAX_SIZE) {
+            throw new IllegalArgumentException("maxSize: " + maxSize + " (expected: 1-" + MAX_SIZE + ")");
         }
         int cap = Integer.highestOneBit(Math.max(4, maxSize) * 2 - 1) << 1;
         keys = new long[cap];
@@ -37,16 +39,26 @@ public final class LongIntHashMap {
         return (int) (h ^ (h >>> 32));
     }
 
+    /** The slot where {@code key}'s probe starts; for tests that need colliding keys. */
+    int homeSlot(long key) {
+        return hash(key) & mask;
+    }
+
+    /** The number of slots in the table. */
+    int slots() {
+        return keys.length;
+    }
+
     /** The value for {@code key}, or {@code missing}. */
     public int get(long key, int missing) {
         int i = hash(key) & mask;
         while (true) {
             long k = keys[i];
+            if (k == EMPTY) { // first: the reserved key is never found
+                return missing;
+            }
             if (k == key) {
                 return values[i];
-            }
-            if (k == EMPTY) {
-                return missing;
             }
             i = (i + 1) & mask;
         }

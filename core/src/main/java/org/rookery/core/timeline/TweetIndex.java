@@ -73,7 +73,9 @@ public final class TweetIndex {
             int pos = existing;
             if (pos == MISSING) {
                 pos = (int) (written % capacity);
-                if (written >= capacity) {
+                if (written >= capacity && index.get(tweetIds[pos], MISSING) == pos) {
+                    // Only if the slot's tweet is still indexed here: a removed tweet left its slot
+                    // behind, and that id may since have been put again at another slot.
                     index.remove(tweetIds[pos], MISSING);
                 }
                 written++;
