@@ -37,21 +37,25 @@ import org.rookery.core.timeline.TimelineRules;
  * (0.5 %) each, 15 % reposts and 10 % replies of followed accounts' tweets, fanned out by the real
  * FanoutService into the timelines of all users (all resident).
  *
- * <p>Measured in the same run, single thread, each phase after its own warm-up:
+ * <p>With {@code --as-loaded} (default true) {@code home()} and the id level are measured first on the
+ * data as loaded (mostly in RocksDB memtables); then the store is reopened (data in SST files) and,
+ * single thread, each phase after its own warm-up:
  * <ol>
- *   <li>{@code home()}: the figure against the target.</li>
- *   <li>Id level: the timeline store read plus the 5 pull lists (RocksDB scans, as
+ *   <li>{@code home()}: the figure against the target (and again under JFR with {@code --jfr}).</li>
+ *   <li>Id level, one round: the timeline store read plus the 5 pull lists (RocksDB scans, as
  *       {@code HomeTimelineService.pulledTweets} does them) and the k-way merge; and the same with
  *       the pull lists already in memory (store read + merge only).</li>
  *   <li>References: a RocksDB point read of one tweet, the timeline store read alone, a RocksDB
  *       multiGet of 60 tweets (no decoding).</li>
  *   <li>Where the time goes: {@code home()}'s steps re-enacted with the same public calls, each
- *       timed.</li>
+ *       timed and summed over the read's rounds, with {@code home()} itself interleaved to check the
+ *       re-enactment still matches the service; then what-ifs of the re-enactment (more candidates in
+ *       the first round, the repeat-window cut for reposts only).</li>
  *   <li>{@code home()} again, to show the run-to-run noise.</li>
  * </ol>
  *
  * <pre>{@code
- * mvn -B -ntp -q -DskipTests package -pl bench -am
+ * ./rookery build    # or: mvn -B -ntp -q -DskipTests package -pl bench -am
  * java -Xmx4g -cp bench/target/rookery-benchmarks.jar org.rookery.bench.home.HomeReadBench
  * # a JFR profile of the measured home() reads only:
  * java -Xmx4g -cp bench/target/rookery-benchmarks.jar org.rookery.bench.home.HomeReadBench --jfr=/tmp/home.jfr

@@ -20,8 +20,10 @@ import org.rookery.core.timeline.FanoutPolicy;
  * fixed threshold of 100,000 followers.
  *
  * <pre>{@code
- * mvn -B -ntp -q -DskipTests package -pl bench -am
- * java -Xmx6g -cp bench/target/rookery-benchmarks.jar org.rookery.bench.home.HybridFanoutModel
+ * ./rookery build    # or: mvn -B -ntp -q -DskipTests package -pl bench -am
+ * java -Xmx6g -cp bench/target/rookery-benchmarks.jar org.rookery.bench.home.HybridFanoutModel --delivery-ns=1700 --pull-list-ns=23000
+ * # other workloads: --read-median=20 (polling clients), --post-sigma=2.5 --read-median=1 (prolific posters);
+ * # every FanoutWorkload.Params field is an option (--follows, --zipf, --active-share, --post-median, ...)
  * }</pre>
  */
 public final class HybridFanoutModel {
@@ -33,8 +35,9 @@ public final class HybridFanoutModel {
         Map<String, String> o = HomeWorld.parse(args);
         int users = HomeWorld.intOpt(o, "users", 1_000_000);
         long seed = HomeWorld.longOpt(o, "seed", 20261125L);
-        double deliveryNs = HomeWorld.doubleOpt(o, "delivery-ns", 1_000);
-        double pullListNs = HomeWorld.doubleOpt(o, "pull-list-ns", 25_000);
+        // Measured 2026-11-22 (docs/benchmarks.md): HybridFanoutSanity's all-push fanout, HomeReadBench's id level / 5.
+        double deliveryNs = HomeWorld.doubleOpt(o, "delivery-ns", 1_700);
+        double pullListNs = HomeWorld.doubleOpt(o, "pull-list-ns", 23_000);
         HomeWorld.printMachine("hybrid fanout model", args);
         FanoutWorkload.Params p = FanoutWorkload.Params.from(o, users, seed);
         long t0 = System.nanoTime();
@@ -71,6 +74,10 @@ public final class HybridFanoutModel {
                 new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, Integer.MAX_VALUE, 10_000, 1, FanoutWorkload.WANT), false));
         policies.add(new Policy(String.format(Locale.ROOT, "adaptive, no cap, costs 1:%.0f (time)", timeRatio),
                 new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, Integer.MAX_VALUE, 10_000, 1, timeRatio), false));
+        for (int min : new int[] {1_000, 100}) {
+            policies.add(new Policy(String.format(Locale.ROOT, "adaptive, no cap, min %,d, costs 1:%.0f (time)", min, timeRatio),
+                    new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, Integer.MAX_VALUE, min, 1, timeRatio), false));
+        }
         policies.add(new Policy("adaptive, no cap, costs 1:2 (merged)",
                 new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, Integer.MAX_VALUE, 10_000, 1, 2), false));
 

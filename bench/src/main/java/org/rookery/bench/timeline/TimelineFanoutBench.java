@@ -34,10 +34,14 @@ import org.rookery.core.timeline.TweetIndex;
  * the benchmark starts and stops. Warm-up is explicit: a timed phase of the same loop before any
  * measured round, so the loop is compiled by C2 and the timelines are in their steady state.
  *
+ * <p>Rates are given per second of wall-clock time and per second of the measuring thread's CPU
+ * time (Redis: of redis-server's CPU time), so a run on a shared box can be told apart from a slow
+ * store. See docs/benchmarks.md for figures.
+ *
  * <pre>{@code
- * ./rookery timeline-bench                    # everything, default sizes
+ * ./rookery timeline-bench                    # everything, default sizes, -Xmx12g with transparent huge pages
  * ./rookery timeline-bench --redis=false      # without the Redis reference
- * ROOKERY_BENCH_JAVA_OPTS="-Xmx12g -XX:+UseTransparentHugePages" ./rookery timeline-bench
+ * ROOKERY_BENCH_JAVA_OPTS="-Xmx12g" ./rookery timeline-bench   # 4 KiB pages
  * }</pre>
  */
 public final class TimelineFanoutBench {
@@ -57,7 +61,7 @@ public final class TimelineFanoutBench {
         double warmupSeconds = doubleOpt(opts, "warmup-seconds", 10);
         int rounds = intOpt(opts, "rounds", 5);
         double roundSeconds = doubleOpt(opts, "round-seconds", 3);
-        int celebrityRepeats = intOpt(opts, "celebrity-repeats", 60);
+        int celebrityRepeats = intOpt(opts, "celebrity-repeats", 200);
         boolean redis = Boolean.parseBoolean(opts.getOrDefault("redis", "true"));
         int redisLists = intOpt(opts, "redis-lists", 100_000);
         double redisSeconds = doubleOpt(opts, "redis-seconds", 10);

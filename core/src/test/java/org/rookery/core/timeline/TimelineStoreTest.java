@@ -273,6 +273,24 @@ class TimelineStoreTest {
     }
 
     @Test
+    void slotKeyedCallsOnAFreedSlotDoNothing() {
+        TimelineStore store = store(4, 2);
+        int slot = store.makeResident(ALICE, 0);
+        store.insert(ALICE, 1);
+        store.evict(ALICE);
+        long[] out = new long[4];
+
+        assertThat(store.insertAt(slot, 2)).isFalse();
+        assertThat(store.readAt(slot, 0, 0, out, 4)).isZero();
+        assertThat(store.removeIf(slot, id -> true)).isZero();
+        assertThat(store.entries()).isZero();
+        assertThat(store.makeResident(BOB, 0)).as("the freed slot is reused").isEqualTo(slot);
+        assertThat(store.insertAt(slot, 3)).isTrue();
+        assertThat(store.readAt(slot, 0, 0, out, 4)).isOne();
+        assertThat(timeline(store, BOB)).containsExactly(3);
+    }
+
+    @Test
     void evictInactiveDropsOnlyUsersInactiveBeforeTheCutoff() {
         TimelineStore store = store(4, 4);
         store.makeResident(ALICE, 0);
@@ -361,7 +379,7 @@ class TimelineStoreTest {
         assertThatThrownBy(() -> new TimelineStore(800, 6_400, 10))
                 .hasMessageContaining("memoryBudgetBytes: 6400");
         assertThatThrownBy(() -> new TimelineStore(0, 1L << 20, 10)).hasMessageStartingWith("capacity: 0");
-        assertThatThrownBy(() -> new TimelineStore(8, 1L << 20, 0)).hasMessage("maxUsers: 0 (expected: > 0)");
+        assertThatThrownBy(() -> new TimelineStore(8, 1L << 20, 0)).hasMessage("maxUsers: 0 (expected: 1-536870912)");
     }
 
     @Test
