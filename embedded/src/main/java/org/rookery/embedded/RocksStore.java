@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
@@ -49,6 +50,7 @@ import org.rookery.core.event.LogRecord;
 import org.rookery.core.event.StartFrom;
 import org.rookery.core.store.Bytes;
 import org.rookery.core.store.KeyValueStore;
+import org.rookery.core.store.StoreOverloadedException;
 import org.rookery.core.store.Table;
 import org.rookery.core.store.WriteBatch;
 import org.slf4j.Logger;
@@ -68,7 +70,9 @@ import org.slf4j.LoggerFactory;
  * consumers never read at or above it), wake waiting consumers and complete the callers. Concurrent
  * writers therefore share one fsync, and a failed write fails every batch of its group whole; no
  * offset is consumed by a failed group. Offsets and timestamps are touched only by the committer
- * thread, so they need no lock.
+ * thread, so they need no lock. The queue is bounded ({@link Options#maxQueuedBatches}): a commit
+ * that finds it full fails at once with {@link StoreOverloadedException} rather than waiting behind
+ * an unbounded backlog.
  *
  * <p><b>Log layout.</b> Events are keyed by 2-byte partition + 8-byte offset (big-endian) and
  * partitioned by actor with {@link EventLog#partitionOf}; the partition count is saved on first
@@ -119,6 +123,9 @@ public final class RocksStore implements KeyValueStore, EventLog {
      * @param syncWrites whether commits sync the WAL before returning (default true; false only for
      *     benchmarks, it gives up "acknowledged means durable")
      * @param blockCacheBytes the block cache shared by all column families (default 64 MiB)
+     * @param maxQueuedBatches the most batches that may wait for the committer (default 10,000); a
+     *     commit beyond it fails at once with {@link StoreOverloadedException}, so an overload is
+     *     answered instead of queued without bound
      */
     public record Options(
             Path dataDir,
@@ -126,12 +133,14 @@ public final class RocksStore implements KeyValueStore, EventLog {
             InstantSource clock,
             Duration retention,
             boolean syncWrites,
-            long blockCacheBytes) {
+            long blockCacheBytes,
+            int maxQueuedBatches) {
 
         public static final int DEFAULT_PARTITIONS = 16;
         public static final int MAX_PARTITIONS = 1024;
         public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
         public static final long DEFAULT_BLOCK_CACHE_BYTES = 64L << 20;
+        public static final int DEFAULT_MAX_QUEUED_BATCHES = 10_000;
 
         public Options {
             requireNonNull(dataDir, "dataDir");
@@ -140,6 +149,7 @@ public final class RocksStore implements KeyValueStore, EventLog {
             checkPartitions(partitions);
             checkRetention(retention);
             checkBlockCache(blockCacheBytes);
+            checkMaxQueued(maxQueuedBatches);
         }
 
         /** The defaults for a store in {@code dataDir}. */
@@ -157,7 +167,8 @@ public final class RocksStore implements KeyValueStore, EventLog {
                     .clock(clock)
                     .retention(retention)
                     .syncWrites(syncWrites)
-                    .blockCacheBytes(blockCacheBytes);
+                    .blockCacheBytes(blockCacheBytes)
+                    .maxQueuedBatches(maxQueuedBatches);
         }
 
         private static void checkPartitions(int partitions) {
@@ -182,6 +193,12 @@ public final class RocksStore implements KeyValueStore, EventLog {
             }
         }
 
+        private static void checkMaxQueued(int maxQueuedBatches) {
+            if (maxQueuedBatches <= 0) {
+                throw new IllegalArgumentException("maxQueuedBatches: " + maxQueuedBatches + " (expected: > 0)");
+            }
+        }
+
         /** Builds {@link Options}; each setter validates its argument at once. Not thread-safe. */
         public static final class Builder {
             private final Path dataDir;
@@ -190,6 +207,7 @@ public final class RocksStore implements KeyValueStore, EventLog {
             private Duration retention = DEFAULT_RETENTION;
             private boolean syncWrites = true;
             private long blockCacheBytes = DEFAULT_BLOCK_CACHE_BYTES;
+            private int maxQueuedBatches = DEFAULT_MAX_QUEUED_BATCHES;
 
             private Builder(Path dataDir) {
                 this.dataDir = requireNonNull(dataDir, "dataDir");
@@ -223,8 +241,14 @@ public final class RocksStore implements KeyValueStore, EventLog {
                 return this;
             }
 
+            public Builder maxQueuedBatches(int maxQueuedBatches) {
+                checkMaxQueued(maxQueuedBatches);
+                this.maxQueuedBatches = maxQueuedBatches;
+                return this;
+            }
+
             public Options build() {
-                return new Options(dataDir, partitions, clock, retention, syncWrites, blockCacheBytes);
+                return new Options(dataDir, partitions, clock, retention, syncWrites, blockCacheBytes, maxQueuedBatches);
             }
         }
     }
@@ -249,6 +273,9 @@ public final class RocksStore implements KeyValueStore, EventLog {
 
     // Committer state: the arrays are read and written by the committer thread only.
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    /** Batches admitted and not yet taken by the committer; bounded by {@link Options#maxQueuedBatches}. */
+    private final AtomicInteger admitted = new AtomicInteger();
+    private final LongAdder refusedBatches = new LongAdder();
     private final Thread committer;
     private final long[] nextOffset;
     private final long[] lastTimestamp;
@@ -571,6 +598,54 @@ public final class RocksStore implements KeyValueStore, EventLog {
         }
     }
 
+    /** One iterator (and one consistent view) for all the prefixes, instead of one per prefix. */
+    @Override
+    public void scanNewest(Table table, byte[][] prefixes, byte[][] froms, int limit, PrefixVisitor visitor) {
+        requireNonNull(table, "table");
+        requireNonNull(prefixes, "prefixes");
+        requireNonNull(visitor, "visitor");
+        if (limit <= 0 || prefixes.length == 0) {
+            return;
+        }
+        enter();
+        try (ReadOptions ro = new ReadOptions();
+                RocksIterator it = db.newIterator(tables[table.ordinal()], ro)) {
+            for (int i = 0; i < prefixes.length; i++) {
+                byte[] prefix = prefixes[i];
+                byte[] end = Bytes.prefixEnd(prefix);
+                byte[] from = froms[i];
+                if (from != null && Arrays.compareUnsigned(from, prefix) < 0) {
+                    continue; // every key with the prefix is after `from`
+                }
+                if (from != null && (end.length == 0 || Arrays.compareUnsigned(from, end) < 0)) {
+                    it.seekForPrev(from);
+                } else if (end.length > 0) {
+                    it.seekForPrev(end);
+                    if (it.isValid() && Arrays.equals(it.key(), end)) {
+                        it.prev();
+                    }
+                } else {
+                    it.seekToLast();
+                }
+                int n = 0;
+                while (it.isValid() && n < limit) {
+                    byte[] key = it.key();
+                    if (!startsWith(key, prefix)) {
+                        break;
+                    }
+                    visitor.visit(i, key, it.value());
+                    n++;
+                    it.prev();
+                }
+                it.status();
+            }
+        } catch (RocksDBException e) {
+            throw failure("scan of " + cfName(table), e);
+        } finally {
+            exit();
+        }
+    }
+
     private static boolean startsWith(byte[] key, byte[] prefix) {
         return key.length >= prefix.length
                 && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
@@ -585,6 +660,8 @@ public final class RocksStore implements KeyValueStore, EventLog {
      * @throws IllegalArgumentException if an op is malformed; nothing is applied
      * @throws IllegalStateException if the store is closed
      * @throws RocksStoreException if the write failed; nothing of the batch is applied
+     * @throws StoreOverloadedException if {@link Options#maxQueuedBatches} batches are already
+     *     waiting; nothing of the batch is applied
      */
     @Override
     public void commit(WriteBatch batch) {
@@ -595,6 +672,12 @@ public final class RocksStore implements KeyValueStore, EventLog {
         try {
             if (batch.isEmpty()) {
                 return;
+            }
+            if (admitted.incrementAndGet() > options.maxQueuedBatches()) {
+                admitted.decrementAndGet();
+                refusedBatches.increment();
+                throw new StoreOverloadedException("commit refused: " + options.maxQueuedBatches()
+                        + " batches are already waiting for the committer");
             }
             queue.add(pending);
         } finally {
@@ -642,6 +725,7 @@ public final class RocksStore implements KeyValueStore, EventLog {
             if (group.remove(STOP)) {
                 stopping = true; // close() queues STOP after the last batch it lets in
             }
+            admitted.addAndGet(-group.size());
             if (!group.isEmpty()) {
                 writeGroup(group);
             }
@@ -998,6 +1082,11 @@ public final class RocksStore implements KeyValueStore, EventLog {
     /** Batches waiting for the committer. */
     public int queuedBatches() {
         return queue.size();
+    }
+
+    /** Commits refused since open because {@link Options#maxQueuedBatches} were already waiting. */
+    public long refusedBatches() {
+        return refusedBatches.sum();
     }
 
     public Options options() {

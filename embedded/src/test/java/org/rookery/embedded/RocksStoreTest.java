@@ -286,6 +286,61 @@ class RocksStoreTest {
     }
 
     @Test
+    void fullCommitQueueRefusesWritesAtOnceAndAppliesNothingOfThem() throws Exception {
+        try (RocksStore store = RocksStore.open(RocksStore.Options.builder(dir).partitions(4).maxQueuedBatches(2).build())) {
+            // Hold the committer on the first batch, as a stalled disk would, while two more queue behind it.
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicBoolean first = new AtomicBoolean(true);
+            store.beforeWrite = n -> {
+                if (first.getAndSet(false)) {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            };
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            try {
+                List<Future<?>> accepted = new ArrayList<>();
+                accepted.add(pool.submit(() -> store.commit(new WriteBatch().put(Table.TWEETS, Bytes.key(1), Bytes.key(1)))));
+                await("the committer to take the first batch", () -> store.queuedBatches() == 0 && !first.get());
+                for (long id = 2; id <= 3; id++) {
+                    long k = id;
+                    accepted.add(pool.submit(() -> store.commit(new WriteBatch().put(Table.TWEETS, Bytes.key(k), Bytes.key(k)))));
+                }
+                await("two batches to queue", () -> store.queuedBatches() == 2);
+
+                assertThatThrownBy(() -> store.commit(new WriteBatch()
+                        .put(Table.TWEETS, Bytes.key(4), Bytes.key(4))
+                        .append(new Event(4, EventType.TWEET_CREATED, 4, 4, 0, 0))))
+                        .isInstanceOf(org.rookery.core.store.StoreOverloadedException.class)
+                        .hasMessageContaining("2 batches are already waiting");
+                assertThat(store.refusedBatches()).isEqualTo(1);
+
+                release.countDown();
+                for (Future<?> f : accepted) {
+                    f.get(10, TimeUnit.SECONDS);
+                }
+                // Once the queue drains, writes are accepted again.
+                store.commit(new WriteBatch().put(Table.TWEETS, Bytes.key(5), Bytes.key(5)));
+            } finally {
+                release.countDown();
+                pool.shutdownNow();
+            }
+            assertThat(store.get(Table.TWEETS, Bytes.key(4))).as("the refused write").isNull();
+            for (long id : new long[] {1, 2, 3, 5}) {
+                assertThat(store.get(Table.TWEETS, Bytes.key(id))).as("accepted write %s", id).isNotNull();
+            }
+            long events = 0;
+            for (int p = 0; p < store.partitionCount(); p++) {
+                events += store.endOffset(p);
+            }
+            assertThat(events).as("the refused batch's event").isZero();
+        }
+    }
+
+    @Test
     void reopeningWithAnotherPartitionCountFails() {
         RocksStore.open(RocksStore.Options.builder(dir).partitions(4).build()).close();
         assertThatThrownBy(() -> RocksStore.open(RocksStore.Options.builder(dir).partitions(8).build()))
@@ -304,6 +359,7 @@ class RocksStoreTest {
         assertThatThrownBy(() -> builder.partitions(1024)).hasMessage("partitions: 1024 (expected: < 1024)");
         assertThatThrownBy(() -> builder.retention(Duration.ZERO)).hasMessage("retention: PT0S (expected: > 0)");
         assertThatThrownBy(() -> builder.blockCacheBytes(-1)).hasMessage("blockCacheBytes: -1 (expected: > 0)");
+        assertThatThrownBy(() -> builder.maxQueuedBatches(0)).hasMessage("maxQueuedBatches: 0 (expected: > 0)");
         RocksStore.Options defaults = RocksStore.Options.of(dir);
         assertThat(defaults.partitions()).isEqualTo(16);
         assertThat(defaults.retention()).isEqualTo(Duration.ofDays(7));

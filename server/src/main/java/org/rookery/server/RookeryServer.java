@@ -18,12 +18,14 @@ import com.linecorp.armeria.server.ServerErrorHandler;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.healthcheck.SettableHealthChecker;
 import com.linecorp.armeria.server.metric.MetricCollectingService;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -53,6 +55,7 @@ import org.rookery.core.users.Registrations;
 import org.rookery.core.users.UserService;
 import org.rookery.embedded.RocksStore;
 import org.rookery.server.admin.AdminApi;
+import org.rookery.server.admin.BulkApi;
 import org.rookery.server.api.AccountsApi;
 import org.rookery.server.api.InstanceApi;
 import org.rookery.server.api.NotificationsApi;
@@ -61,6 +64,7 @@ import org.rookery.server.api.Renderer;
 import org.rookery.server.api.Services;
 import org.rookery.server.api.StatusesApi;
 import org.rookery.server.api.TimelinesApi;
+import org.rookery.server.http.InflightLimit;
 import org.rookery.server.http.Router;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,6 +81,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RookeryServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RookeryServer.class);
+    /** Largest admin request body: a bulk call of 100,000 follow edges as JSON is about 5 MB. */
+    private static final int ADMIN_MAX_REQUEST_BYTES = 32 << 20;
 
     private final RocksStore store;
     private final Server api;
@@ -105,12 +111,14 @@ public final class RookeryServer implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
 
         Path dataDir = Path.of(config.get(Settings.DATA_DIR));
         store = RocksStore.open(RocksStore.Options.builder(dataDir)
                 .partitions(config.get(Settings.LOG_PARTITIONS))
                 .retention(config.get(Settings.LOG_RETENTION))
                 .syncWrites(config.get(Settings.SYNC_WRITES))
+                .maxQueuedBatches(config.get(Settings.COMMIT_QUEUE_MAX))
                 .clock(clock)
                 .build());
         try {
@@ -123,7 +131,8 @@ public final class RookeryServer implements AutoCloseable {
             OAuthService oauth = new OAuthService(store, ids, clock);
             GraphService graph = new GraphService(store, users, ids, clock);
             TweetService tweets = new TweetService(store, users, graph, ids, clock,
-                    new TweetText(config.get(Settings.MAX_TWEET_LENGTH)), config.get(Settings.IDEMPOTENCY_TTL));
+                    new TweetText(config.get(Settings.MAX_TWEET_LENGTH)), config.get(Settings.IDEMPOTENCY_TTL),
+                    config.get(Settings.TWEET_CACHE_SIZE));
             home = Timelines.start(config, store, users, graph, tweets, clock, registry);
             services = new Services(config, users, oauth, graph, tweets, store,
                     Registrations.parse(config.get(Settings.REGISTRATIONS)), new Renderer(users, tweets), home.reads());
@@ -139,8 +148,18 @@ public final class RookeryServer implements AutoCloseable {
                     .http(new InetSocketAddress(bind, config.get(Settings.PORT)))
                     .maxRequestLength(config.get(Settings.MAX_REQUEST_BYTES))
                     .meterRegistry(registry)
-                    .errorHandler(new JsonErrors())
-                    .decorator(MetricCollectingService.newDecorator(new RouteMeterIds()));
+                    .errorHandler(new JsonErrors());
+            int maxInflight = config.get(Settings.MAX_INFLIGHT_REQUESTS);
+            if (maxInflight < 0) {
+                throw new IllegalArgumentException(Settings.MAX_INFLIGHT_REQUESTS.name() + ": " + maxInflight
+                        + " (expected: >= 0, 0 for no limit)");
+            }
+            if (maxInflight > 0) {
+                InflightLimit limit = new InflightLimit(maxInflight);
+                sb.decorator(limit.decorator()); // inside the metrics decorator, so shed requests are counted as 503s
+                bindInflightMetrics(registry, limit);
+            }
+            sb.decorator(MetricCollectingService.newDecorator(new RouteMeterIds()));
             Router router = new Router(sb, mapper, token -> authenticate(users, oauth, token),
                     config.get(Settings.PUBLIC_URL));
             new InstanceApi(services).register(router);
@@ -158,8 +177,10 @@ public final class RookeryServer implements AutoCloseable {
 
             ServerBuilder ab = Server.builder()
                     .http(new InetSocketAddress(bind, config.get(Settings.ADMIN_PORT)))
+                    .maxRequestLength(ADMIN_MAX_REQUEST_BYTES)
                     .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
             new AdminApi(registry, ready, users, startedAt).register(ab);
+            new BulkApi(users, oauth, graph, home.reads(), store, clock).register(ab);
             admin = ab.build();
             admin.start().join();
             api.start().join();
@@ -216,6 +237,16 @@ public final class RookeryServer implements AutoCloseable {
                 .description("Events appended to the event log").register(registry);
         Gauge.builder("rookery.store.commit.queue", store, RocksStore::queuedBatches)
                 .description("Batches waiting for the committer").register(registry);
+        FunctionCounter.builder("rookery.store.commit.refused", store, RocksStore::refusedBatches)
+                .description("Writes refused with 503 because the commit queue was full").register(registry);
+    }
+
+    private static void bindInflightMetrics(MeterRegistry registry, InflightLimit limit) {
+        Gauge.builder("rookery.http.inflight.requests", limit, InflightLimit::inflight)
+                .description("Public API requests in flight").register(registry);
+        FunctionCounter.builder("rookery.http.shed.requests", limit, InflightLimit::shed)
+                .description("Public API requests answered 503 because " + Settings.MAX_INFLIGHT_REQUESTS.name()
+                        + " were already in flight").register(registry);
     }
 
     static void bindConsumerMetrics(MeterRegistry registry, ConsumerLoop loop) {

@@ -16,7 +16,9 @@ import org.rookery.core.graph.GraphService;
 import org.rookery.core.timeline.FanoutPolicy;
 import org.rookery.core.timeline.FanoutService;
 import org.rookery.core.timeline.HomeTimelineService;
+import org.rookery.core.timeline.PullLists;
 import org.rookery.core.timeline.RateTracker;
+import org.rookery.core.timeline.TimelineRules;
 import org.rookery.core.timeline.TimelineStore;
 import org.rookery.core.timeline.TweetIndex;
 import org.rookery.core.tweets.TweetService;
@@ -54,14 +56,20 @@ public final class Timelines implements AutoCloseable {
         int threshold = config.get(Settings.PULL_THRESHOLD);
         FanoutPolicy policy = switch (config.get(Settings.FANOUT_MODE)) {
             case "threshold" -> FanoutPolicy.threshold(threshold);
-            case "adaptive" -> FanoutPolicy.adaptive(threshold);
+            case "adaptive" -> new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, threshold,
+                    Math.min(threshold, config.get(Settings.FANOUT_ADAPTIVE_MIN_FOLLOWERS)),
+                    new FanoutPolicy.Costs(config.get(Settings.FANOUT_COST_DELIVERY_NS),
+                            config.get(Settings.FANOUT_COST_CACHED_DELIVERY_NS), config.get(Settings.FOLLOWER_CACHE_MIN),
+                            config.get(Settings.FANOUT_COST_PULL_NS)));
             default -> throw new IllegalArgumentException("rookery.fanout.mode: " + config.get(Settings.FANOUT_MODE)
                     + " (expected: threshold or adaptive)");
         };
         RateTracker rates = new RateTracker();
-        FanoutService fanout = new FanoutService(store, index, policy, tweets, graph, users, rates, clock,
-                config.get(Settings.FOLLOWER_BATCH_SIZE));
-        HomeTimelineService reads = new HomeTimelineService(log, store, index, policy, tweets, graph, rates, clock);
+        PullLists pullLists = new PullLists(log, policy, store.capacity() + TimelineRules.REPOST_WINDOW);
+        FanoutService fanout = new FanoutService(store, index, policy, pullLists, tweets, graph, users, rates, clock,
+                config.get(Settings.FOLLOWER_BATCH_SIZE), config.get(Settings.FOLLOWER_CACHE_MIN));
+        HomeTimelineService reads = new HomeTimelineService(log, store, index, policy, pullLists, tweets, graph, users,
+                rates, clock, config.get(Settings.READER_CACHE_IDS));
         ConsumerLoop loop = new ConsumerLoop(log, "fanout", StartFrom.savedOrLatest(), 1024, clock, fanout::apply);
         ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "rookery-timeline-sweeper");
@@ -72,6 +80,7 @@ public final class Timelines implements AutoCloseable {
         sweeper.scheduleAtFixedRate(() -> {
             store.evictInactive(clock.millis() - active.toMillis());
             rates.setActiveReaders(store.residentUsers());
+            reads.expireClosedPullRanges();
         }, 1, 60, TimeUnit.MINUTES);
         Timelines t = new Timelines(store, index, fanout, reads, loop, sweeper);
         t.bindMetrics(registry);
@@ -100,6 +109,10 @@ public final class Timelines implements AutoCloseable {
                 .register(registry);
         FunctionCounter.builder("rookery.fanout.tweets", fanout, FanoutService::pulled).tag("mode", "pull")
                 .register(registry);
+        Gauge.builder("rookery.fanout.follower.cache.authors", fanout, f -> f.followerCache()[0])
+                .description("Authors whose followers are kept in memory for fanout").register(registry);
+        Gauge.builder("rookery.fanout.follower.cache.followers", fanout, f -> f.followerCache()[1])
+                .description("Followers held by the fanout follower cache (4 bytes each)").register(registry);
         FunctionCounter.builder("rookery.timeline.reconstructions", reads, HomeTimelineService::reconstructions)
                 .register(registry);
         FunctionCounter.builder("rookery.timeline.reconstruction.seconds", reads,

@@ -204,8 +204,8 @@ final class FanoutWorkload {
     }
 
     /** Per-day work and read-cost distribution of one choice of pulled authors. */
-    record Work(int pulledAuthors, double deliveries, double pullLists, double scanned, double merged,
-                double[] listsPerReadPercentiles, int maxListsPerRead, long maxFanout) {
+    record Work(int pulledAuthors, double deliveries, double cachedDeliveries, double pullLists, double scanned,
+                double merged, double[] listsPerReadPercentiles, int maxListsPerRead, long maxFanout) {
         double totalScanned() {
             return deliveries + scanned;
         }
@@ -214,16 +214,29 @@ final class FanoutWorkload {
             return deliveries + merged;
         }
 
-        /** CPU seconds a day with measured unit costs. */
+        /** CPU seconds a day with measured unit costs, every delivery at {@code deliveryNs}. */
         double cpuSeconds(double deliveryNs, double pullListNs) {
             return (deliveries * deliveryNs + pullLists * pullListNs) / 1e9;
+        }
+
+        /**
+         * CPU seconds a day when deliveries of authors whose followers are cached in memory (the
+         * fanout's follower cache) cost {@code cachedDeliveryNs} and the others {@code deliveryNs}.
+         */
+        double cpuSeconds(double deliveryNs, double cachedDeliveryNs, double pullListNs) {
+            return ((deliveries - cachedDeliveries) * deliveryNs + cachedDeliveries * cachedDeliveryNs
+                    + pullLists * pullListNs) / 1e9;
         }
     }
 
     static final double[] PERCENTILES = {50, 99, 99.9};
 
+    /** Authors with at least this many followers have them cached for fanout (the server's default). */
+    static final int FOLLOWER_CACHE_MIN = 10_000;
+
     Work work(boolean[] pulled) {
         double deliveries = 0;
+        double cached = 0;
         int nPulled = 0;
         long maxFanout = 0;
         for (int a = 0; a < n; a++) {
@@ -231,6 +244,9 @@ final class FanoutWorkload {
                 nPulled++;
             } else {
                 deliveries += postsPerDay[a] * residentFollowers[a];
+                if (followers[a] >= FOLLOWER_CACHE_MIN) {
+                    cached += postsPerDay[a] * residentFollowers[a];
+                }
                 maxFanout = Math.max(maxFanout, residentFollowers[a]);
             }
         }
@@ -256,7 +272,7 @@ final class FanoutWorkload {
             lists += readsPerDay[u] * c;
             merged += readsPerDay[u] * m;
         }
-        return new Work(nPulled, deliveries, lists, lists * WANT, merged, readWeightedPercentiles(count), maxLists, maxFanout);
+        return new Work(nPulled, deliveries, cached, lists, lists * WANT, merged, readWeightedPercentiles(count), maxLists, maxFanout);
     }
 
     /** Percentiles over reads (each user weighted by its read rate) of the pulled authors merged per read. */

@@ -20,6 +20,7 @@ import org.rookery.core.store.Table;
 import org.rookery.core.timeline.FanoutPolicy;
 import org.rookery.core.timeline.KWayMerge;
 import org.rookery.core.timeline.TimelineRules;
+import org.rookery.core.tweets.TweetService;
 
 /**
  * Home read latency (issue 3, target p99 ≤ 200 µs): in-process
@@ -82,12 +83,15 @@ public final class HomeReadBench {
         long seed = HomeWorld.longOpt(o, "seed", 20261123L);
         boolean asLoaded = Boolean.parseBoolean(o.getOrDefault("as-loaded", "true"));
         String jfr = o.get("jfr");
+        int tweetCache = HomeWorld.intOpt(o, "tweet-cache", TweetService.DEFAULT_CACHE_TWEETS);
+        boolean breakdown = Boolean.parseBoolean(o.getOrDefault("breakdown", "false"));
         HomeWorld.printMachine("home read benchmark", args);
         System.out.printf(Locale.ROOT, "users %,d, tweets %,d, readers %,d, pull authors %d, zipf %.2f, median follows %.0f,"
                 + " reader follows >= %d, seed %d%n", nUsers, nTweets, nReaders, nPull, zipf, medianFollows, readerFollows, seed);
 
         SplittableRandom rnd = new SplittableRandom(seed);
-        try (HomeWorld w = new HomeWorld(FanoutPolicy.threshold(Integer.MAX_VALUE), 800, nUsers)) {
+        System.out.printf(Locale.ROOT, "tweet cache %,d tweets%s%n", tweetCache, breakdown ? "; with the breakdown" : "");
+        try (HomeWorld w = new HomeWorld(FanoutPolicy.threshold(Integer.MAX_VALUE), 800, nUsers, tweetCache)) {
             long t0 = System.nanoTime();
             long[] ids = w.registerUsers(nUsers, threads);
             System.out.printf(Locale.ROOT, "registered %,d users in %d s%n", nUsers, HomeWorld.seconds(t0));
@@ -215,7 +219,7 @@ public final class HomeReadBench {
             w.reopen();
             System.out.printf(Locale.ROOT, "-- after reopening the store (%d s): the data in SST files, as a long-running"
                     + " server's older data%n", HomeWorld.seconds(t0));
-            m.run(warmup, reads);
+            m.run(warmup, reads, breakdown);
         }
     }
 
@@ -261,7 +265,7 @@ public final class HomeReadBench {
             System.out.println("id level: store read + 5 pull scans + merge:    " + HomeWorld.summary(ids));
         }
 
-        void run(int warmup, int reads) {
+        void run(int warmup, int reads, boolean withBreakdown) {
             homeAndIds(warmup, reads);
             if (jfr != null) {
                 try (AutoCloseable rec = HomeWorld.profile(jfr)) {
@@ -290,6 +294,11 @@ public final class HomeReadBench {
             multiGets(warmup / 4);
             System.out.println("reference: RocksDB multiGet of 60 tweets (raw): " + HomeWorld.summary(multiGets(reads)));
 
+            if (!withBreakdown) {
+                System.out.println("home(viewer, Page.newest(20)), again:           " + HomeWorld.summary(homeReads(reads)));
+                System.out.println("(sink " + sink + ")");
+                return;
+            }
             breakdown(warmup / 4);
             Map<String, Histogram> parts = breakdown(reads);
             System.out.println("where home() spends its time (its steps re-enacted, each timed, summed over rounds):");

@@ -31,7 +31,9 @@ import org.rookery.core.ids.SnowflakeIdGenerator;
 import org.rookery.core.timeline.FanoutPolicy;
 import org.rookery.core.timeline.FanoutService;
 import org.rookery.core.timeline.HomeTimelineService;
+import org.rookery.core.timeline.PullLists;
 import org.rookery.core.timeline.RateTracker;
+import org.rookery.core.timeline.TimelineRules;
 import org.rookery.core.timeline.TimelineStore;
 import org.rookery.core.timeline.TweetIndex;
 import org.rookery.core.tweets.NewTweet;
@@ -64,8 +66,10 @@ final class HomeWorld implements AutoCloseable {
     GraphService graph;
     TweetService tweets;
     FanoutService fanout;
+    PullLists pullLists;
     HomeTimelineService home;
     private final AtomicLong eventIds = new AtomicLong(1);
+    private final int tweetCache;
 
     /** A wall clock that a simulation can move forward (never back): real time plus an offset. */
     static final class SimClock implements InstantSource {
@@ -87,6 +91,12 @@ final class HomeWorld implements AutoCloseable {
     }
 
     HomeWorld(FanoutPolicy policy, int timelineCapacity, int maxUsers) {
+        this(policy, timelineCapacity, maxUsers, TweetService.DEFAULT_CACHE_TWEETS);
+    }
+
+    /** @param tweetCache decoded tweets the TweetService keeps in memory (the server's rookery.tweets.cache.size) */
+    HomeWorld(FanoutPolicy policy, int timelineCapacity, int maxUsers, int tweetCache) {
+        this.tweetCache = tweetCache;
         try {
             this.dir = Files.createTempDirectory("rookery-home-bench");
         } catch (IOException e) {
@@ -107,9 +117,16 @@ final class HomeWorld implements AutoCloseable {
         SnowflakeIdGenerator ids = new SnowflakeIdGenerator(1, clock, Duration.ofSeconds(1));
         users = new UserService(store, ids, clock, new PasswordHasher(64, 1));
         graph = new GraphService(store, users, ids, clock);
-        tweets = new TweetService(store, users, graph, ids, clock, new TweetText(500), Duration.ofHours(24));
-        fanout = new FanoutService(timelines, index, policy, tweets, graph, users, rates, clock, 4096);
-        home = new HomeTimelineService(store, timelines, index, policy, tweets, graph, rates, clock);
+        tweets = new TweetService(store, users, graph, ids, clock, new TweetText(500), Duration.ofHours(24), tweetCache);
+        pullLists = new PullLists(store, policy, timelines.capacity() + TimelineRules.REPOST_WINDOW);
+        fanout = new FanoutService(timelines, index, policy, pullLists, tweets, graph, users, rates, clock, 4096, 10_000);
+        home = new HomeTimelineService(store, timelines, index, policy, pullLists, tweets, graph, users, rates, clock);
+    }
+
+    /** A fanout service over the same store and timelines with its follower cache from {@code followerCacheMin} (0: off). */
+    FanoutService newFanout(int followerCacheMin) {
+        return new FanoutService(timelines, index, policy, pullLists, tweets, graph, users, rates, clock, 4096,
+                followerCacheMin);
     }
 
     /**

@@ -55,31 +55,29 @@ public final class HybridFanoutModel {
                 w.activeUsers, reads, w.meanReadsPerActive, posts);
         System.out.printf(Locale.ROOT, "  unit costs for CPU time: %.0f ns per delivery, %.0f ns per pulled list per read%n",
                 deliveryNs, pullListNs);
+        double cachedNs = HomeWorld.doubleOpt(o, "cached-delivery-ns", deliveryNs);
+        System.out.printf(Locale.ROOT, "  deliveries of authors with >= %,d followers (the follower cache) at %.0f ns%n",
+                FanoutWorkload.FOLLOWER_CACHE_MIN, cachedNs);
         double timeRatio = pullListNs / deliveryNs;
+        FanoutPolicy.Costs costs = new FanoutPolicy.Costs(deliveryNs, cachedNs, FanoutWorkload.FOLLOWER_CACHE_MIN, pullListNs);
 
         List<Policy> policies = new ArrayList<>();
         policies.add(new Policy("all-push", FanoutPolicy.threshold(Integer.MAX_VALUE), false));
         for (int t : new int[] {1_000, 10_000, 30_000, 100_000, 300_000}) {
             policies.add(new Policy(String.format(Locale.ROOT, "threshold %,d", t), FanoutPolicy.threshold(t), false));
         }
-        policies.add(new Policy("adaptive(100,000), shipped costs 1:4", FanoutPolicy.adaptive(100_000), false));
-        policies.add(new Policy("  same, rates as RateTracker measures them", FanoutPolicy.adaptive(100_000), true));
-        policies.add(new Policy("adaptive(100,000), costs 1:60 (scan)",
-                new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, 100_000, 10_000, 1, FanoutWorkload.WANT), false));
-        policies.add(new Policy(String.format(Locale.ROOT, "adaptive(100,000), costs 1:%.0f (time)", timeRatio),
-                new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, 100_000, 10_000, 1, timeRatio), false));
-        policies.add(new Policy("adaptive, no cap, costs 1:4",
-                new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, Integer.MAX_VALUE, 10_000, 1, 4), false));
-        policies.add(new Policy("adaptive, no cap, costs 1:60 (scan)",
-                new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, Integer.MAX_VALUE, 10_000, 1, FanoutWorkload.WANT), false));
-        policies.add(new Policy(String.format(Locale.ROOT, "adaptive, no cap, costs 1:%.0f (time)", timeRatio),
-                new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, Integer.MAX_VALUE, 10_000, 1, timeRatio), false));
-        for (int min : new int[] {1_000, 100}) {
-            policies.add(new Policy(String.format(Locale.ROOT, "adaptive, no cap, min %,d, costs 1:%.0f (time)", min, timeRatio),
-                    new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, Integer.MAX_VALUE, min, 1, timeRatio), false));
+        policies.add(new Policy("adaptive(100,000), min 10,000 (server default)",
+                new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, 100_000, 10_000, costs), false));
+        policies.add(new Policy("  same, rates as RateTracker measures them",
+                new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, 100_000, 10_000, costs), true));
+        for (int min : new int[] {10_000, 1_000, 100}) {
+            policies.add(new Policy(String.format(Locale.ROOT, "adaptive(100,000), min %,d", min),
+                    new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, 100_000, min, costs), false));
+            policies.add(new Policy(String.format(Locale.ROOT, "adaptive, no cap, min %,d", min),
+                    new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, Integer.MAX_VALUE, min, costs), false));
         }
-        policies.add(new Policy("adaptive, no cap, costs 1:2 (merged)",
-                new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, Integer.MAX_VALUE, 10_000, 1, 2), false));
+        policies.add(new Policy(String.format(Locale.ROOT, "adaptive, no cap, one cost 1:%.2f (no cache)", timeRatio),
+                new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, Integer.MAX_VALUE, 10_000, 1, timeRatio), false));
 
         double[] measured = w.measuredRates(seed + 1);
         System.out.println();
@@ -94,49 +92,39 @@ public final class HybridFanoutModel {
             if (pol.name().equals("threshold 100,000")) {
                 base = work;
             }
-            print(pol.name(), work, deliveryNs, pullListNs);
+            print(pol.name(), work, deliveryNs, cachedNs, pullListNs);
         }
-        // Per-author optimum under each measure, with the true per-author sums: a lower bound.
-        print("oracle, push+scan (true sums)", w.work(oracle(w, false, FanoutWorkload.WANT)), deliveryNs, pullListNs);
-        print("oracle, push+merged (true sums)", w.work(oracle(w, true, 1)), deliveryNs, pullListNs);
-        print(String.format(Locale.ROOT, "oracle, CPU time 1:%.0f (true sums)", timeRatio),
-                w.work(oracle(w, false, timeRatio)), deliveryNs, pullListNs);
+        // Per-author optimum with the true per-author sums and the measured unit costs: a lower bound.
+        print("oracle, CPU time (true sums)", w.work(oracle(w, costs)), deliveryNs, cachedNs, pullListNs);
         if (base != null) {
             System.out.printf(Locale.ROOT, "equal read latency: a policy keeps it when its p99 of pulled lists per read"
                     + " is <= %.0f (threshold 100,000)%n", base.listsPerReadPercentiles()[1]);
         }
     }
 
-    private static void print(String name, FanoutWorkload.Work w, double deliveryNs, double pullListNs) {
+    private static void print(String name, FanoutWorkload.Work w, double deliveryNs, double cachedNs, double pullListNs) {
         double[] pc = w.listsPerReadPercentiles();
         System.out.printf(Locale.ROOT, "%-44s %8d %12.4g %12.4g %12.4g %12.4g %12.4g %16s %11d %10d%n", name,
                 w.pulledAuthors(), w.deliveries(), w.pullLists(), w.totalScanned(), w.totalMerged(),
-                w.cpuSeconds(deliveryNs, pullListNs), String.format(Locale.ROOT, "%.0f/%.0f/%.0f", pc[0], pc[1], pc[2]),
+                w.cpuSeconds(deliveryNs, cachedNs, pullListNs), String.format(Locale.ROOT, "%.0f/%.0f/%.0f", pc[0], pc[1], pc[2]),
                 w.maxListsPerRead(), w.maxFanout());
     }
 
-    /**
-     * The best per-author choice with the true figures: pull when pushing costs more than pulling.
-     * {@code merged}: a pulled author costs per follower read 1 + its entries in the top 60, else
-     * {@code perList} per follower read.
-     */
-    static boolean[] oracle(FanoutWorkload w, boolean merged, double perList) {
-        double[] pullCost = new double[w.n];
+    /** The best per-author choice with the true figures: pull when pushing costs more CPU than pulling. */
+    static boolean[] oracle(FanoutWorkload w, FanoutPolicy.Costs costs) {
+        double[] pullNs = new double[w.n];
         for (int u = 0; u < w.n; u++) {
             if (!w.active[u]) {
                 continue;
             }
             for (int i = w.offsets[u]; i < w.offsets[u + 1]; i++) {
-                int a = w.followees[i];
-                pullCost[a] += w.readsPerDay[u] * (merged
-                        ? 1 + Math.min(FanoutWorkload.WANT, FanoutWorkload.WANT * w.postsPerDay[a]
-                                / Math.max(1e-12, w.incomingPerDay[u]))
-                        : perList);
+                pullNs[w.followees[i]] += w.readsPerDay[u] * costs.pullNs();
             }
         }
         boolean[] out = new boolean[w.n];
         for (int a = 0; a < w.n; a++) {
-            out[a] = w.postsPerDay[a] * w.residentFollowers[a] > pullCost[a];
+            double perDelivery = w.followers[a] >= costs.cacheMinFollowers() ? costs.cachedDeliveryNs() : costs.deliveryNs();
+            out[a] = w.postsPerDay[a] * w.residentFollowers[a] * perDelivery > pullNs[a];
         }
         return out;
     }

@@ -20,6 +20,7 @@ import org.rookery.core.timeline.FanoutPolicy;
 import org.rookery.core.timeline.KWayMerge;
 import org.rookery.core.timeline.TimelineRules;
 import org.rookery.core.timeline.TweetIndex;
+import org.rookery.core.tweets.TweetService;
 
 /**
  * Home timeline reconstruction (issue 3, target p99 ≤ 50 ms): {@code HomeTimelineService.reconstruct(user)},
@@ -66,7 +67,9 @@ public final class ReconstructionBench {
         System.out.printf(Locale.ROOT, "authors %,d with %d-%d tweets each, readers %,d following %,d authors each, seed %d%n",
                 nAuthors, minTweets, maxTweets, nReaders, nFollows, seed);
         SplittableRandom rnd = new SplittableRandom(seed);
-        try (HomeWorld w = new HomeWorld(FanoutPolicy.threshold(100_000), CAPACITY, nAuthors + nReaders)) {
+        int tweetCache = HomeWorld.intOpt(o, "tweet-cache", TweetService.DEFAULT_CACHE_TWEETS);
+        System.out.printf(Locale.ROOT, "tweet cache %,d tweets%n", tweetCache);
+        try (HomeWorld w = new HomeWorld(FanoutPolicy.threshold(100_000), CAPACITY, nAuthors + nReaders, tweetCache)) {
             long t0 = System.nanoTime();
             long[] ids = w.registerUsers(nAuthors + nReaders, threads);
             long[] authors = Arrays.copyOf(ids, nAuthors);

@@ -27,7 +27,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Starts {@code redis-server} (from the PATH; Debian: {@code apt-get install -y redis-server}) on
  * a free loopback port with {@code --save "" --appendonly no}, fills {@code lists} lists to the cap
  * with multi-value {@code LPUSH}, measures steady-state fanout inserts per second, asks
- * {@code MEMORY USAGE key SAMPLES 0} of full lists, and shuts the server down.
+ * {@code MEMORY USAGE key SAMPLES 0} of full lists, and shuts the server down. The ids are Snowflake
+ * ids of 2026 (19 decimal digits), sent as decimal strings as a client would; Redis keeps each as a
+ * 64-bit integer inside the list's listpack (10 bytes: encoding, 8 bytes, back-length), the most
+ * compact form it has, and a list of 800 such entries (8 KB) fits one quicklist node.
  *
  * <p>The client speaks RESP over a plain socket rather than through Lettuce or Jedis: fanout is a
  * stream of two fixed-shape commands, which a byte buffer encodes with no allocation, one thread
@@ -39,15 +42,15 @@ final class RedisListReference {
 
     /** Inserts per second of wall-clock time and per second of redis-server's CPU time. */
     record Result(String version, double insertsPerSecond, double insertsPerCpuSecond, double bytesPerEntry,
-                  int listsMeasured) {}
+                  int listsMeasured, String encoding, double usedMemoryPerEntry) {}
 
     /** What the pipelined fanout measured. */
     private record Fanout(double insertsPerSecond, double serverCpuShare) {}
 
     private RedisListReference() {}
 
-    static @Nullable Result run(int lists, int capacity, int minFollowers, int maxFollowers, double seconds, long seed)
-            throws Exception {
+    static @Nullable Result run(int lists, int capacity, int minFollowers, int maxFollowers, double seconds, long seed,
+            long firstTweetId) throws Exception {
         String binary = onPath("redis-server");
         if (binary == null) {
             System.out.println("  skipped: redis-server is not on the PATH (Debian: apt-get install -y redis-server)");
@@ -77,11 +80,15 @@ final class RedisListReference {
             for (int i = 0; i < lists; i++) {
                 keys[i] = ("tl:" + Long.toUnsignedString(rnd.nextLong())).getBytes(StandardCharsets.US_ASCII);
             }
-            long first = 1L << 60;
+            long first = firstTweetId;
+            long usedBefore = usedMemory(c);
             long t0 = System.nanoTime();
             fill(c, keys, capacity, first);
-            System.out.printf(Locale.ROOT, "  filled %,d lists to %d in %.1f s%n", lists, capacity,
-                    (System.nanoTime() - t0) / 1e9);
+            long usedAfter = usedMemory(c);
+            double usedPerEntry = (double) (usedAfter - usedBefore) / ((long) lists * capacity);
+            System.out.printf(Locale.ROOT, "  filled %,d lists to %d in %.1f s; INFO used_memory grew by %,d bytes, "
+                            + "%.2f per entry (keys, dict and allocator rounding included)%n",
+                    lists, capacity, (System.nanoTime() - t0) / 1e9, usedAfter - usedBefore, usedPerEntry);
 
             int[][] pool = new int[1_024][];
             for (int p = 0; p < pool.length; p++) {
@@ -101,15 +108,18 @@ final class RedisListReference {
                 bytes += (Long) c.call("MEMORY", "USAGE", key, "SAMPLES", "0");
             }
             double perEntry = (double) bytes / ((long) sample * capacity);
-            System.out.printf(Locale.ROOT, "  MEMORY USAGE of %d full lists: %,d bytes, %.2f bytes per entry%n",
-                    sample, bytes, perEntry);
+            String encoding = new String((byte[]) c.call("OBJECT", "ENCODING", keys[0]), StandardCharsets.US_ASCII);
+            System.out.printf(Locale.ROOT, "  MEMORY USAGE of %d full lists: %,d bytes, %.2f bytes per entry; "
+                            + "OBJECT ENCODING %s; a list's entry: %s%n",
+                    sample, bytes, perEntry, encoding,
+                    new String((byte[]) c.call("LINDEX", keys[0], "0"), StandardCharsets.US_ASCII));
             try {
                 c.call("SHUTDOWN", "NOSAVE");
             } catch (IOException expected) {
                 // the server closes the connection as it exits
             }
             return new Result(version, rate.insertsPerSecond(), rate.insertsPerSecond() / rate.serverCpuShare(),
-                    perEntry, sample);
+                    perEntry, sample, encoding, usedPerEntry);
         } finally {
             if (!server.waitFor(10, TimeUnit.SECONDS)) {
                 server.destroy();
@@ -230,6 +240,13 @@ final class RedisListReference {
                         + "redis-server used %.0f%% of a core meanwhile%n",
                 rate, c1 - c0, (t1 - t0) / 1e9, sent.get(), 100 * share);
         return new Fanout(rate, share);
+    }
+
+    /** INFO memory's used_memory: what redis-server's allocator has handed out. */
+    private static long usedMemory(Conn c) throws IOException {
+        String info = new String((byte[]) c.call("INFO", "memory"), StandardCharsets.UTF_8);
+        return info.lines().filter(l -> l.startsWith("used_memory:"))
+                .mapToLong(l -> Long.parseLong(l.substring("used_memory:".length()).trim())).findFirst().orElse(-1);
     }
 
     /** USER_HZ: the unit of /proc/PID/stat times (100 on Linux). */

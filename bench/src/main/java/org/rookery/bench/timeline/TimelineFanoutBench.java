@@ -18,10 +18,15 @@ import org.rookery.core.timeline.TweetIndex;
  *   <li>Steady state: each tweet goes to 100–1,000 random followers given as a sorted index array
  *       (the fanout service's follower cache), timelines full so the oldest entry drops on every
  *       delivery; deliveries per second on the calling thread. Then the same follower lists in
- *       random order, for contrast.</li>
+ *       random order, for contrast; then the same followers as user ids, each resolved with
+ *       {@code indexOf}, sorted and delivered per tweet, as {@code FanoutService} does (the Redis
+ *       reference, too, is handed user keys and hashes each one).</li>
  *   <li>A celebrity: one tweet to all 1,000,000 users, time per {@code deliver} call, p50 / p99.</li>
  *   <li>Bytes per entry: {@code ramBytesUsed()} of the store and of a {@link TweetIndex} big enough
- *       for every tweet the timelines hold, divided by the entries.</li>
+ *       for every tweet the timelines hold, divided by the entries. How many tweets that is depends
+ *       on the mean fanout: the benchmark's own (550, followers drawn from 100–1,000) and Twitter's
+ *       (75: 30 billion deliveries a day from 400 million tweets, "Timelines at Scale") are both
+ *       reported. Cross-checked against the JVM's heap in use after a full GC.</li>
  *   <li>Redis (needs {@code redis-server} on the PATH: {@code apt-get install -y redis-server}):
  *       started on a free port without persistence, lists filled to 800, then pipelined
  *       {@code LPUSH} + {@code LTRIM 0 799} fanout inserts per second and {@code MEMORY USAGE} of
@@ -47,7 +52,9 @@ import org.rookery.core.timeline.TweetIndex;
 public final class TimelineFanoutBench {
 
     /** 2026-01-01T00:00Z in Snowflake form (milliseconds since the Twitter epoch, shifted by 22). */
-    private static final long FIRST_TWEET_ID = (1_767_225_600_000L - 1_288_834_974_657L) << 22;
+    static final long FIRST_TWEET_ID = (1_767_225_600_000L - 1_288_834_974_657L) << 22;
+    /** Deliveries per tweet at Twitter: 30 billion a day from 400 million tweets ("Timelines at Scale"). */
+    static final int TWITTER_MEAN_FANOUT = 75;
 
     private TimelineFanoutBench() {}
 
@@ -149,6 +156,22 @@ public final class TimelineFanoutBench {
             shuffledRates[r] = fanout.run(shuffled, roundSeconds, "round " + (r + 1));
         }
 
+        System.out.println("== the same followers as user ids: indexOf + sort + deliver per tweet ==");
+        long[][] followerIds = new long[pool][];
+        for (int p = 0; p < pool; p++) {
+            long[] ids = new long[shuffled[p].length];
+            for (int j = 0; j < ids.length; j++) {
+                ids[j] = store.userAt(shuffled[p][j]);
+            }
+            Arrays.sort(ids); // a follower list sorted by user id is in random index order
+            followerIds[p] = ids;
+        }
+        fanout.runFromIds(followerIds, Math.min(warmupSeconds, 3), "warm-up");
+        Rate[] idRates = new Rate[rounds];
+        for (int r = 0; r < rounds; r++) {
+            idRates[r] = fanout.runFromIds(followerIds, roundSeconds, "round " + (r + 1));
+        }
+
         System.out.println("== celebrity: one tweet to every user ==");
         int[] everyone = new int[users];
         for (int i = 0; i < users; i++) {
@@ -188,18 +211,35 @@ public final class TimelineFanoutBench {
         long indexBytes = tweets.ramBytesUsed();
         double perEntry = (double) (storeBytes + indexBytes) / entries;
         System.out.printf(Locale.ROOT, "entries %,d; store %,d bytes (%.2f per entry); tweet index for %,d tweets "
-                        + "%,d bytes (%.2f per entry); together %.2f bytes per entry%n",
-                entries, storeBytes, (double) storeBytes / entries, liveTweets + liveTweets / 4, indexBytes,
+                        + "(mean fanout %.0f, plus a quarter) %,d bytes (%.2f per entry); together %.2f bytes per entry%n",
+                entries, storeBytes, (double) storeBytes / entries, liveTweets + liveTweets / 4, meanFanout, indexBytes,
                 (double) indexBytes / entries, perEntry);
+        int twitterTweets = (int) Math.ceil((double) entries / TWITTER_MEAN_FANOUT);
+        long twitterIndexBytes = new TweetIndex(twitterTweets + twitterTweets / 4).ramBytesUsed();
+        double perEntryTwitter = (double) (storeBytes + twitterIndexBytes) / entries;
+        System.out.printf(Locale.ROOT, "at Twitter's mean fanout of %d: tweet index for %,d tweets %,d bytes "
+                        + "(%.2f per entry); together %.2f bytes per entry%n",
+                TWITTER_MEAN_FANOUT, twitterTweets + twitterTweets / 4, twitterIndexBytes,
+                (double) twitterIndexBytes / entries, perEntryTwitter);
+        System.gc();
+        long heapUsed = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long benchArrays = users * 12L + Arrays.stream(sorted).mapToLong(a -> a.length * 4L + 16).sum() * 2
+                + Arrays.stream(followerIds).mapToLong(a -> a.length * 8L + 16).sum();
+        System.out.printf(Locale.ROOT, "cross-check: heap in use after a full GC %,d bytes = %.2f per entry, of which "
+                        + "about %,d bytes are the benchmark's own arrays (user ids, follower lists): %.2f per entry without them%n",
+                heapUsed, (double) heapUsed / entries, benchArrays, (double) (heapUsed - benchArrays) / entries);
 
         double ours = median(sortedRates, Rate::wall);
         double oursCpu = median(sortedRates, Rate::cpu);
         double oursShuffled = median(shuffledRates, Rate::wall);
         double oursShuffledCpu = median(shuffledRates, Rate::cpu);
+        double oursIds = median(idRates, Rate::wall);
+        double oursIdsCpu = median(idRates, Rate::cpu);
         RedisListReference.Result ref = null;
         if (redis) {
             System.out.println("== Redis reference: LPUSH + LTRIM 0 " + (capacity - 1) + ", pipelined ==");
-            ref = RedisListReference.run(redisLists, capacity, minFollowers, maxFollowers, redisSeconds, seed);
+            ref = RedisListReference.run(redisLists, capacity, minFollowers, maxFollowers, redisSeconds, seed,
+                    FIRST_TWEET_ID);
         }
 
         System.out.println();
@@ -210,19 +250,27 @@ public final class TimelineFanoutBench {
         System.out.printf(Locale.ROOT, "ours, random order:            %,.0f deliveries/s, %,.0f per CPU-second "
                         + "(medians of %d rounds; %s, %s)%n",
                 oursShuffled, oursShuffledCpu, rounds, range(shuffledRates, Rate::wall), range(shuffledRates, Rate::cpu));
+        System.out.printf(Locale.ROOT, "ours, from follower ids:       %,.0f deliveries/s, %,.0f per CPU-second "
+                        + "(medians of %d rounds; %s, %s)%n",
+                oursIds, oursIdsCpu, rounds, range(idRates, Rate::wall), range(idRates, Rate::cpu));
         System.out.printf(Locale.ROOT, "celebrity, %,d followers:   p50 %.1f ms, p99 %.1f ms (CPU time p50 %.1f ms, p99 %.1f ms)%n",
                 users, p50, p99, cpuP50, cpuP99);
-        System.out.printf(Locale.ROOT, "ours, bytes per entry:         %.2f (store %.2f + tweet index %.2f)%n",
-                perEntry, (double) storeBytes / entries, (double) indexBytes / entries);
+        System.out.printf(Locale.ROOT, "ours, bytes per entry:         %.2f (store %.2f + tweet index %.2f at mean fanout %.0f); "
+                        + "%.2f at Twitter's mean fanout of %d%n",
+                perEntry, (double) storeBytes / entries, (double) indexBytes / entries, meanFanout, perEntryTwitter,
+                TWITTER_MEAN_FANOUT);
         if (ref != null) {
             System.out.printf(Locale.ROOT, "redis %s LPUSH+LTRIM: %,.0f inserts/s, %,.0f per redis-server CPU-second; "
-                            + "%.2f bytes per entry (MEMORY USAGE of %d full lists)%n",
-                    ref.version(), ref.insertsPerSecond(), ref.insertsPerCpuSecond(), ref.bytesPerEntry(), ref.listsMeasured());
-            System.out.printf(Locale.ROOT, "ratio ours / redis:            %.1fx (sorted), %.1fx (random order); "
-                            + "per CPU-second %.1fx (sorted), %.1fx (random order); bytes %.2fx smaller%n",
-                    ours / ref.insertsPerSecond(), oursShuffled / ref.insertsPerSecond(),
+                            + "%.2f bytes per entry (MEMORY USAGE of %d full lists, encoding %s), %.2f by INFO used_memory%n",
+                    ref.version(), ref.insertsPerSecond(), ref.insertsPerCpuSecond(), ref.bytesPerEntry(), ref.listsMeasured(),
+                    ref.encoding(), ref.usedMemoryPerEntry());
+            System.out.printf(Locale.ROOT, "ratio ours / redis:            %.1fx (sorted), %.1fx (random order), %.1fx (from ids); "
+                            + "per CPU-second %.1fx (sorted), %.1fx (random order), %.1fx (from ids); "
+                            + "bytes %.2fx smaller (%.2fx at Twitter's fanout)%n",
+                    ours / ref.insertsPerSecond(), oursShuffled / ref.insertsPerSecond(), oursIds / ref.insertsPerSecond(),
                     oursCpu / ref.insertsPerCpuSecond(), oursShuffledCpu / ref.insertsPerCpuSecond(),
-                    ref.bytesPerEntry() / perEntry);
+                    oursIdsCpu / ref.insertsPerCpuSecond(), ref.bytesPerEntry() / perEntry,
+                    ref.bytesPerEntry() / perEntryTwitter);
         }
     }
 
@@ -267,6 +315,48 @@ public final class TimelineFanoutBench {
                     long id = nextTweetId++;
                     tweets.put(new TweetIndex.Meta(id, authors[(int) (id % authors.length)], 0, 0, 0, 0));
                     delivered += store.deliver(f, f.length, id);
+                    tweetCount++;
+                }
+                now = System.nanoTime();
+            } while (now < deadline);
+            long cpu = THREADS.getCurrentThreadCpuTime() - cpuStart;
+            Rate rate = new Rate(delivered / ((now - start) / 1e9), delivered / (cpu / 1e9));
+            System.out.printf(Locale.ROOT, "  %-9s %,13.0f deliveries/s, %,13.0f per CPU-second (on CPU %.0f%% of the time; "
+                            + "%,d tweets, %,d deliveries, %.2f s)%n",
+                    label, rate.wall(), rate.cpu(), 100.0 * cpu / (now - start), tweetCount, delivered, (now - start) / 1e9);
+            return rate;
+        }
+
+        /**
+         * Like {@link #run}, but each tweet's followers are user ids: each is resolved to its index
+         * with {@code indexOf}, the indexes are sorted and delivered, as {@code FanoutService} does.
+         */
+        Rate runFromIds(long[][] followers, double seconds, String label) {
+            long delivered = 0;
+            long tweetCount = 0;
+            int mask = followers.length - 1;
+            int[] buf = new int[0];
+            long start = System.nanoTime();
+            long cpuStart = THREADS.getCurrentThreadCpuTime();
+            long deadline = start + (long) (seconds * 1e9);
+            long now;
+            do {
+                for (int b = 0; b < 64; b++) {
+                    long[] f = followers[next++ & mask];
+                    if (buf.length < f.length) {
+                        buf = new int[f.length];
+                    }
+                    int n = 0;
+                    for (long user : f) {
+                        int idx = store.indexOf(user);
+                        if (idx >= 0) {
+                            buf[n++] = idx;
+                        }
+                    }
+                    Arrays.sort(buf, 0, n);
+                    long id = nextTweetId++;
+                    tweets.put(new TweetIndex.Meta(id, authors[(int) (id % authors.length)], 0, 0, 0, 0));
+                    delivered += store.deliver(buf, n, id);
                     tweetCount++;
                 }
                 now = System.nanoTime();

@@ -53,6 +53,10 @@ public final class Settings {
             "Sync the write-ahead log before acknowledging a write. Turn off only for benchmarks: acknowledged writes may be lost on a crash.");
     public static final ConfigKey<Integer> MAX_REQUEST_BYTES = intKey("rookery.http.max.request.bytes", 1 << 20,
             "Largest accepted request body; larger ones get 413.");
+    public static final ConfigKey<Integer> MAX_INFLIGHT_REQUESTS = intKey("rookery.http.max.inflight.requests", 1024,
+            "Public API requests handled at once; more are shed at once with 503 and Retry-After: 1 instead of queueing without bound. 0: no limit. The admin port is not limited.");
+    public static final ConfigKey<Integer> COMMIT_QUEUE_MAX = intKey("rookery.store.commit.queue.max", 10_000,
+            "Write batches that may wait for the store's group committer; a write that finds the queue full is refused with 503 and Retry-After: 1 (nothing of it applied).");
     public static final ConfigKey<Duration> IDEMPOTENCY_TTL = durationKey("rookery.idempotency.ttl", Duration.ofHours(24),
             "How long an Idempotency-Key keeps returning the tweet it created.");
 
@@ -70,6 +74,20 @@ public final class Settings {
             "Authors with more followers than this are not fanned out; their tweets are merged into followers' home timelines at read time.");
     public static final ConfigKey<String> FANOUT_MODE = stringKey("rookery.fanout.mode", "adaptive",
             "How push or pull is chosen per author: 'threshold' (follower count only) or 'adaptive' (measured posting and reading rates, the Feeding Frenzy cost model).");
+    public static final ConfigKey<Integer> FANOUT_ADAPTIVE_MIN_FOLLOWERS = intKey("rookery.fanout.adaptive.min.followers", 1_000,
+            "Adaptive mode: authors with fewer followers are always pushed (the cost model decides only above this). 1,000 cut total work by a quarter in the hybrid benchmark.");
+    public static final ConfigKey<Integer> FANOUT_COST_DELIVERY_NS = intKey("rookery.fanout.cost.delivery.ns", 1_500,
+            "Adaptive mode's cost model: nanoseconds of fanout work per delivery when the author's followers are read from the graph (measured in docs/benchmarks.md).");
+    public static final ConfigKey<Integer> FANOUT_COST_CACHED_DELIVERY_NS = intKey("rookery.fanout.cost.cached.delivery.ns", 20,
+            "Adaptive mode's cost model: nanoseconds per delivery when the author's followers are in the follower cache.");
+    public static final ConfigKey<Integer> FANOUT_COST_PULL_NS = intKey("rookery.fanout.cost.pull.ns", 170,
+            "Adaptive mode's cost model: nanoseconds a home read spends merging one pulled author.");
+    public static final ConfigKey<Integer> FOLLOWER_CACHE_MIN = intKey("rookery.fanout.follower.cache.min.followers", 10_000,
+            "Authors with at least this many followers have their follower list kept in memory (4 bytes per follower) so their posts fan out without reading the graph; 0 turns it off.");
+    public static final ConfigKey<Integer> TWEET_CACHE_SIZE = intKey("rookery.tweets.cache.size", 100_000,
+            "Decoded tweets kept in memory for timeline reads and hydration (Tweetypie's cache); 0 turns it off.");
+    public static final ConfigKey<Long> READER_CACHE_IDS = longKey("rookery.timeline.reader.cache.ids", 8L << 20,
+            "Relationship ids (followees, mutes, blocks) of home-timeline readers kept in memory, 8 bytes each; invalidated on every relationship change.");
     public static final ConfigKey<Integer> NOTIFICATIONS_CAPACITY = intKey("rookery.notifications.capacity", 800,
             "Notifications kept per user; older ones are dropped.");
 

@@ -33,8 +33,7 @@ public final class StripedLocks {
     public <T> T with(long[] keys, Supplier<T> body) {
         int[] idx = new int[keys.length];
         for (int i = 0; i < keys.length; i++) {
-            long h = keys[i] * 0x9E3779B97F4A7C15L;
-            idx[i] = (int) (h >>> 40) & (stripes.length - 1);
+            idx[i] = stripeOf(keys[i]);
         }
         Arrays.sort(idx);
         int taken = 0;
@@ -53,6 +52,20 @@ public final class StripedLocks {
                 }
             }
         }
+    }
+
+    /** How many stripes there are. */
+    public int stripes() {
+        return stripes.length;
+    }
+
+    /**
+     * The stripe {@code key} locks, in {@code [0, stripes())}: work split so that its parts never
+     * share a stripe can run its parts concurrently without waiting for each other.
+     */
+    public int stripeOf(long key) {
+        long h = key * 0x9E3779B97F4A7C15L;
+        return (int) (h >>> 40) & (stripes.length - 1);
     }
 
     /** A stable 64-bit key for a string (for striping only; collisions just share a lock). */

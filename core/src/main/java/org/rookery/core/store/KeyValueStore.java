@@ -32,6 +32,33 @@ public interface KeyValueStore extends AutoCloseable {
      */
     void scan(Table table, byte[] prefix, byte @Nullable [] from, boolean reverse, Visitor visitor);
 
+    /** Visits one entry of {@link #scanNewest}: which of the prefixes it belongs to, and the entry. */
+    @FunctionalInterface
+    interface PrefixVisitor {
+        void visit(int prefixIndex, byte[] key, byte[] value);
+    }
+
+    /**
+     * For each {@code prefixes[i]}, visits up to {@code limit} entries in reverse key order (the
+     * newest, for keys that end in an id), starting at {@code froms[i]} (inclusive; a null element:
+     * the end of the prefix). One call for many small reverse scans (a reconstruction reads the newest tweets of
+     * every followed account): stores override it to reuse one cursor; this default runs one
+     * {@link #scan} per prefix.
+     */
+    default void scanNewest(Table table, byte[][] prefixes, byte[][] froms, int limit, PrefixVisitor visitor) {
+        if (limit <= 0) {
+            return;
+        }
+        for (int i = 0; i < prefixes.length; i++) {
+            int index = i;
+            int[] n = {0};
+            scan(table, prefixes[i], froms[i], true, (k, v) -> {
+                visitor.visit(index, k, v);
+                return ++n[0] < limit;
+            });
+        }
+    }
+
     /** The 64-bit counter at {@code key}, 0 if never incremented. */
     default long counter(Table table, byte[] key) {
         byte[] v = get(table, key);

@@ -1,5 +1,7 @@
 package org.rookery.core.store;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The store could not do what was asked (an I/O error, a stalled write). For a
  * {@link KeyValueStore#commit} it means nothing of the batch was applied, so the caller may retry:
@@ -8,7 +10,7 @@ package org.rookery.core.store;
 public class StoreException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    public StoreException(String message, Throwable cause) {
+    public StoreException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 }

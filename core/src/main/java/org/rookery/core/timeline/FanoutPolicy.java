@@ -2,6 +2,7 @@ package org.rookery.core.timeline;
 
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -15,7 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * (Silberstein et al., SIGMOD 2010) per author: pushing costs one delivery per follower per tweet
  * ({@code postRate × followers × pushCost}); pulling costs one merge step per follower read
  * ({@code followerReadRate × followers × pullCost}), so an author is pulled when it posts faster
- * than its followers read (weighted by the two costs), and only when it has enough followers for
+ * than its followers read (weighted by the two costs, {@link Costs}: a delivery is far cheaper when
+ * the author's followers are in the fanout's memory), and only when it has enough followers for
  * the choice to matter. Rates are exponentially decayed averages measured by the server.
  *
  * <p>Thread-safe. Decisions are made by the fanout consumer (one thread) in log order, so every
@@ -43,12 +45,29 @@ public final class FanoutPolicy {
 
     private static final int MAX_RANGES = 8;
 
+    /**
+     * What the two ways cost, in nanoseconds of fanout or read work: one delivery of a tweet into one
+     * timeline when the author's followers are read from the graph ({@code deliveryNs}) or from the
+     * fanout's in-memory follower cache, which holds authors with at least
+     * {@code cacheMinFollowers} followers ({@code cachedDeliveryNs}); and merging one pulled author
+     * into one home read ({@code pullNs}).
+     */
+    public record Costs(double deliveryNs, double cachedDeliveryNs, int cacheMinFollowers, double pullNs) {
+        /** Measured on the reference machine (docs/benchmarks.md, "Hybrid fanout"). */
+        public static final Costs MEASURED = new Costs(1_500, 20, 10_000, 170);
+
+        double pushCost(long followers) {
+            return followers >= cacheMinFollowers ? cachedDeliveryNs : deliveryNs;
+        }
+    }
+
     private final Mode mode;
     private volatile int threshold;
-    private final double pushCost;
-    private final double pullCost;
+    private final Costs costs;
     private final int minFollowersForPull;
     private final Map<Long, PullRanges> pull = new ConcurrentHashMap<>();
+    /** The keys of {@link #pull}, sorted: read on every home read, changed only when an author gains or loses ranges. */
+    private volatile long[] pullAuthors = new long[0];
 
     /**
      * @param threshold followers above which an author is pulled ({@code threshold} mode), and above
@@ -56,24 +75,31 @@ public final class FanoutPolicy {
      * @param minFollowersForPull below this, adaptive mode always pushes (merging costs a read more
      *     than it saves)
      */
-    public FanoutPolicy(Mode mode, int threshold, int minFollowersForPull, double pushCost, double pullCost) {
+    public FanoutPolicy(Mode mode, int threshold, int minFollowersForPull, Costs costs) {
         if (threshold <= 0) {
             throw new IllegalArgumentException("threshold: " + threshold + " (expected: > 0)");
         }
         this.mode = mode;
         this.threshold = threshold;
         this.minFollowersForPull = minFollowersForPull;
-        this.pushCost = pushCost;
-        this.pullCost = pullCost;
+        this.costs = Objects.requireNonNull(costs, "costs");
+    }
+
+    /** One cost per delivery whoever the author ({@code pushCost}), {@code pullCost} per pulled author per read. */
+    public FanoutPolicy(Mode mode, int threshold, int minFollowersForPull, double pushCost, double pullCost) {
+        this(mode, threshold, minFollowersForPull, new Costs(pushCost, pushCost, Integer.MAX_VALUE, pullCost));
     }
 
     public static FanoutPolicy threshold(int threshold) {
         return new FanoutPolicy(Mode.THRESHOLD, threshold, threshold, 1, 1);
     }
 
-    /** Adaptive with Rookery's measured costs: a merge step at read time costs about as much as 4 deliveries. */
+    /**
+     * Adaptive with Rookery's measured costs ({@link Costs#MEASURED}), deciding for authors with at
+     * least 1,000 followers (the hybrid benchmark's best: a quarter less total work than all-push).
+     */
     public static FanoutPolicy adaptive(int threshold) {
-        return new FanoutPolicy(Mode.ADAPTIVE, threshold, Math.min(threshold, 10_000), 1, 4);
+        return new FanoutPolicy(Mode.ADAPTIVE, threshold, Math.min(threshold, 1_000), Costs.MEASURED);
     }
 
     public Mode mode() {
@@ -104,8 +130,8 @@ public final class FanoutPolicy {
         if (mode == Mode.THRESHOLD || followers < minFollowersForPull) {
             return false;
         }
-        double push = postsPerSecond * followers * pushCost;
-        double pullWork = followerReadsPerSecond * pullCost;
+        double push = postsPerSecond * followers * costs.pushCost(followers);
+        double pullWork = followerReadsPerSecond * costs.pullNs();
         return push > pullWork;
     }
 
@@ -121,6 +147,9 @@ public final class FanoutPolicy {
             long[] from = r == null ? new long[0] : r.from();
             long[] until = r == null ? new long[0] : r.until();
             pull.put(authorId, trim(append(from, tweetId), append(until, Long.MAX_VALUE)));
+            if (r == null) {
+                refreshPullAuthors();
+            }
         } else if (!pullNow && pulling) {
             long[] until = r.until().clone();
             until[until.length - 1] = tweetId;
@@ -160,15 +189,69 @@ public final class FanoutPolicy {
         return pull.containsKey(authorId);
     }
 
-    /** Authors with pull ranges: the candidates a home read merges. */
+    /** Authors with pull ranges, sorted: the candidates a home read merges. Do not modify the array. */
     public long[] pullAuthors() {
-        return pull.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
+        return pullAuthors;
+    }
+
+    /** A new snapshot of the map's keys; called after every key is added or removed, by the thread that did it. */
+    private synchronized void refreshPullAuthors() {
+        pullAuthors = pull.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
     }
 
     /** The lowest tweet id still covered by a pull range of {@code authorId}, or Long.MAX_VALUE. */
     public long oldestPulled(long authorId) {
         PullRanges r = pull.get(authorId);
         return r == null || r.from().length == 0 ? Long.MAX_VALUE : r.from()[0];
+    }
+
+    /** Authors with a closed pull range: pulled for a while, pushed again since. */
+    public long[] authorsWithClosedRanges() {
+        return pull.entrySet().stream()
+                .filter(e -> e.getValue().from().length > (e.getValue().open() ? 1 : 0))
+                .mapToLong(Map.Entry::getKey).sorted().toArray();
+    }
+
+    /** The end of {@code authorId}'s newest closed pull range (tweets below it were pulled), or 0. */
+    public long closedUntil(long authorId) {
+        PullRanges r = pull.get(authorId);
+        if (r == null) {
+            return 0;
+        }
+        int closed = r.open() ? r.until().length - 2 : r.until().length - 1;
+        return closed < 0 ? 0 : r.until()[closed];
+    }
+
+    /**
+     * Forgets {@code authorId}'s closed pull ranges that end at or before {@code until}, once no
+     * read can reach their tweets any more (the caller checks); an open range stays. Returns whether
+     * the author still has a pull range.
+     */
+    public boolean dropClosed(long authorId, long until) {
+        PullRanges left = pull.computeIfPresent(authorId, (a, r) -> {
+            int keep = 0;
+            for (int i = 0; i < r.from().length; i++) {
+                if (r.until()[i] > until) {
+                    keep++;
+                }
+            }
+            if (keep == 0) {
+                return null;
+            }
+            long[] f = new long[keep];
+            long[] u = new long[keep];
+            for (int i = 0, j = 0; i < r.from().length; i++) {
+                if (r.until()[i] > until) {
+                    f[j] = r.from()[i];
+                    u[j++] = r.until()[i];
+                }
+            }
+            return new PullRanges(f, u);
+        });
+        if (left == null) {
+            refreshPullAuthors();
+        }
+        return left != null;
     }
 
     /** Whether {@code authorId} is in pull mode now. */

@@ -45,14 +45,22 @@ public final class FanoutService {
     private final RateTracker rates;
     private final InstantSource clock;
     private final int batchSize;
+    private final PullLists pullLists;
+    private final FollowerCache followerCache;
     private final AtomicLong deliveries = new AtomicLong();
     private final AtomicLong fannedOut = new AtomicLong();
     private final AtomicLong pulled = new AtomicLong();
     private final Map<Long, Long> followerCounts = new ConcurrentHashMap<>();
     private int[] indexBuf = new int[4096];
 
-    public FanoutService(TimelineStore timelines, TweetIndex index, FanoutPolicy policy, TweetService tweets,
-                         GraphService graph, UserService users, RateTracker rates, InstantSource clock, int batchSize) {
+    /**
+     * @param pullLists where tweets left to read-time merge are announced
+     * @param followerCacheMin authors with at least this many followers get their follower list kept in
+     *     memory as timeline-store indexes ({@link FollowerCache}); 0 turns the cache off
+     */
+    public FanoutService(TimelineStore timelines, TweetIndex index, FanoutPolicy policy, PullLists pullLists,
+                         TweetService tweets, GraphService graph, UserService users, RateTracker rates,
+                         InstantSource clock, int batchSize, int followerCacheMin) {
         this.timelines = requireNonNull(timelines, "timelines");
         this.index = requireNonNull(index, "index");
         this.policy = requireNonNull(policy, "policy");
@@ -65,6 +73,8 @@ public final class FanoutService {
             throw new IllegalArgumentException("batchSize: " + batchSize + " (expected: > 0)");
         }
         this.batchSize = batchSize;
+        this.pullLists = requireNonNull(pullLists, "pullLists");
+        this.followerCache = new FollowerCache(timelines, graph, followerCacheMin, batchSize);
     }
 
     /** Applies a batch of log records; the consumer loop's handler. */
@@ -77,22 +87,44 @@ public final class FanoutService {
     public void apply(Event e) {
         switch (e.type()) {
             case TWEET_CREATED, REPOSTED -> tweets.get(e.subjectId()).ifPresent(this::fanout);
-            case TWEET_DELETED, UNREPOSTED -> index.remove(e.subjectId());
-            case FOLLOWED, UNFOLLOWED, FOLLOW_UPDATED, MUTED, UNMUTED -> {
+            case TWEET_DELETED, UNREPOSTED -> {
+                index.remove(e.subjectId());
+                pullLists.removed(e.actorId(), e.subjectId());
+            }
+            case FOLLOWED -> {
                 timelines.evict(e.actorId());
                 followerCounts.remove(e.subjectId());
+                if (followerCache.isCached(e.subjectId())) {
+                    var r = graph.relationship(e.actorId(), e.subjectId());
+                    if (r.following()) {
+                        followerCache.followed(e.actorId(), e.subjectId(), !r.showingReposts());
+                    }
+                }
             }
+            case UNFOLLOWED -> {
+                timelines.evict(e.actorId());
+                followerCounts.remove(e.subjectId());
+                followerCache.unfollowed(e.actorId(), e.subjectId());
+            }
+            case FOLLOW_UPDATED -> {
+                timelines.evict(e.actorId());
+                followerCache.invalidate(e.subjectId());
+            }
+            case MUTED, UNMUTED -> timelines.evict(e.actorId());
             case BLOCKED, UNBLOCKED -> {
+                // A block removes the follows both ways.
                 timelines.evict(e.actorId());
                 timelines.evict(e.subjectId());
                 followerCounts.remove(e.subjectId());
                 followerCounts.remove(e.actorId());
+                followerCache.unfollowed(e.actorId(), e.subjectId());
+                followerCache.unfollowed(e.subjectId(), e.actorId());
             }
             default -> { }
         }
     }
 
-    /** Delivers one tweet (or repost) to the timelines it belongs in. */
+    /** Delivers one tweet (or repost) to the timelines it belongs in, or leaves it to read-time merge. */
     void fanout(Tweet t) {
         Tweet original = null;
         if (t.isRepost()) {
@@ -115,9 +147,16 @@ public final class FanoutService {
                 rates.postsPerSecond(author, clock.millis()), rates.followerReadsPerSecond(followers, clock.millis())));
         if (pull) {
             pulled.incrementAndGet();
+            pullLists.added(author, t.id());
             return;
         }
         fannedOut.incrementAndGet();
+        push(t, original, followers);
+    }
+
+    /** Inserts {@code t} into the timelines of the followers the rules let have it. */
+    private void push(Tweet t, Tweet original, long followers) {
+        long author = t.authorId();
         // Crutches: everyone who must not get it because they block or mute an involved account.
         long[] excluded = excludedReaders(t, original);
         long[] originalBlocks = original == null ? new long[0] : graph.blockedBy(original.authorId());
@@ -131,6 +170,11 @@ public final class FanoutService {
                     deliverOne(m, t.id());
                 }
             }
+            return;
+        }
+        FollowerCache.Followers cached = followerCache.of(author, followers);
+        if (cached != null) {
+            pushToCached(t, cached, excluded, originalBlocks, replyAudience);
             return;
         }
         final long[] audience = replyAudience;
@@ -159,6 +203,74 @@ public final class FanoutService {
             Arrays.sort(buf, 0, n);
             deliveries.addAndGet(timelines.deliver(buf, n, t.id()));
         });
+    }
+
+    /**
+     * The same rules as the graph path, over a cached follower list: the crutch sets become sorted
+     * index sets, and the common case (nobody excluded, not a reply or repost) hands the list to the
+     * store in batches untouched.
+     */
+    private void pushToCached(Tweet t, FollowerCache.Followers f, long[] excluded, long[] originalBlocks,
+                              long[] replyAudience) {
+        int[] skip = indexesOf(excluded, originalBlocks);
+        int[] audience = null;
+        if (replyAudience != null) {
+            long[] withTarget = Arrays.copyOf(replyAudience, replyAudience.length + 1);
+            withTarget[replyAudience.length] = t.inReplyToAccountId();
+            audience = indexesOf(withTarget, new long[0]);
+        }
+        boolean repost = t.isRepost();
+        int[] all = f.indexes;
+        int count = f.count;
+        if (skip.length == 0 && audience == null && (!repost || f.hideCount == 0)) {
+            for (int start = 0; start < count; start += batchSize) {
+                int n = Math.min(batchSize, count - start);
+                int[] buf = indexBuf.length >= n ? indexBuf : (indexBuf = new int[n]);
+                System.arraycopy(all, start, buf, 0, n);
+                deliveries.addAndGet(timelines.deliver(buf, n, t.id()));
+            }
+            return;
+        }
+        int[] buf = indexBuf.length >= batchSize ? indexBuf : (indexBuf = new int[batchSize]);
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            int x = all[i];
+            if (skip.length > 0 && Arrays.binarySearch(skip, x) >= 0) {
+                continue;
+            }
+            if (audience != null && Arrays.binarySearch(audience, x) < 0) {
+                continue;
+            }
+            if (repost && f.hidesReposts(x)) {
+                continue;
+            }
+            buf[n++] = x;
+            if (n == batchSize) {
+                deliveries.addAndGet(timelines.deliver(buf, n, t.id()));
+                n = 0;
+            }
+        }
+        deliveries.addAndGet(timelines.deliver(buf, n, t.id()));
+    }
+
+    /** The timeline-store indexes of the users in {@code a} and {@code b} that have one, sorted. */
+    private int[] indexesOf(long[] a, long[] b) {
+        int[] out = new int[a.length + b.length];
+        int n = 0;
+        for (long u : a) {
+            int x = timelines.indexOf(u);
+            if (x >= 0) {
+                out[n++] = x;
+            }
+        }
+        for (long u : b) {
+            int x = timelines.indexOf(u);
+            if (x >= 0) {
+                out[n++] = x;
+            }
+        }
+        Arrays.sort(out, 0, n);
+        return n == out.length ? out : Arrays.copyOf(out, n);
     }
 
     private void deliverOne(long user, long tweetId) {
@@ -207,6 +319,11 @@ public final class FanoutService {
     /** Tweets fanned out on write. */
     public long fannedOut() {
         return fannedOut.get();
+    }
+
+    /** Authors whose followers are kept in memory, and how many followers that is. */
+    public long[] followerCache() {
+        return new long[] {followerCache.authors(), followerCache.followers()};
     }
 
     /** Tweets left for read-time merge (pull mode). */

@@ -2,6 +2,8 @@ package org.rookery.core.timeline;
 
 import static java.util.Objects.requireNonNull;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,12 +13,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.rookery.core.graph.GraphService;
+import org.rookery.core.model.Account;
 import org.rookery.core.model.Page;
 import org.rookery.core.model.Tweet;
 import org.rookery.core.store.Bytes;
 import org.rookery.core.store.KeyValueStore;
 import org.rookery.core.store.Table;
 import org.rookery.core.tweets.TweetService;
+import org.rookery.core.users.UserService;
 
 /**
  * Home timeline reads (Twitter's Timeline Service): ids from the in-memory {@link TimelineStore},
@@ -34,6 +38,15 @@ public final class HomeTimelineService {
     private final TimelineStore timelines;
     private final TweetIndex index;
     private final FanoutPolicy policy;
+    private final PullLists pullLists;
+    private final UserService users;
+    /**
+     * Readers (followees, mutes, blocks) by user: a read would otherwise scan four relationship lists.
+     * Invalidated by {@link GraphService}'s change listener after every relationship commit and
+     * before it is acknowledged; a load racing the change is removed when the invalidation waits for
+     * it (Caffeine loads under the key's lock). Weighed in ids held.
+     */
+    private final Cache<Long, TimelineRules.Reader> readers;
     private final TweetService tweets;
     private final GraphService graph;
     private final RateTracker rates;
@@ -43,20 +56,45 @@ public final class HomeTimelineService {
     private final AtomicLong reconstructions = new AtomicLong();
     private final AtomicLong reconstructionNanos = new AtomicLong();
 
+    /** Default weight of the reader cache: ids held over all cached readers (8 bytes each). */
+    public static final long DEFAULT_READER_CACHE_IDS = 8L << 20;
+
     public HomeTimelineService(KeyValueStore store, TimelineStore timelines, TweetIndex index, FanoutPolicy policy,
-                               TweetService tweets, GraphService graph, RateTracker rates, InstantSource clock) {
+                               PullLists pullLists, TweetService tweets, GraphService graph, UserService users,
+                               RateTracker rates, InstantSource clock) {
+        this(store, timelines, index, policy, pullLists, tweets, graph, users, rates, clock, DEFAULT_READER_CACHE_IDS);
+    }
+
+    /** @param readerCacheIds how many relationship ids the reader cache may hold (0: no cache) */
+    public HomeTimelineService(KeyValueStore store, TimelineStore timelines, TweetIndex index, FanoutPolicy policy,
+                               PullLists pullLists, TweetService tweets, GraphService graph, UserService users,
+                               RateTracker rates, InstantSource clock, long readerCacheIds) {
         this.store = requireNonNull(store, "store");
         this.timelines = requireNonNull(timelines, "timelines");
         this.index = requireNonNull(index, "index");
         this.policy = requireNonNull(policy, "policy");
+        this.pullLists = requireNonNull(pullLists, "pullLists");
+        this.users = requireNonNull(users, "users");
+        this.readers = Caffeine.newBuilder().maximumWeight(readerCacheIds)
+                .weigher((Long id, TimelineRules.Reader r) -> (int) Math.min(Integer.MAX_VALUE, 4L + r.follows().length
+                        + r.hidesRepostsOf().length + r.blocksOrMutes().length + r.blockedBy().length))
+                .build();
+        graph.addChangeListener((a, b) -> {
+            readers.invalidate(a);
+            readers.invalidate(b);
+        });
         this.tweets = requireNonNull(tweets, "tweets");
         this.graph = requireNonNull(graph, "graph");
         this.rates = requireNonNull(rates, "rates");
         this.clock = requireNonNull(clock, "clock");
     }
 
-    /** The reader's relationships, for the rules. */
+    /** The reader's relationships, for the rules; from the cache when it has them. */
     public TimelineRules.Reader reader(long userId) {
+        return readers.get(userId, this::loadReader);
+    }
+
+    private TimelineRules.Reader loadReader(long userId) {
         long[][] follows = {new long[64]};
         long[][] hides = {new long[8]};
         int[] nf = {0};
@@ -149,7 +187,9 @@ public final class HomeTimelineService {
         // short or empty though newer entries exist.
         boolean newer = page.minId() != 0; // the entries just above min_id, not the newest
         long lower = Math.max(page.minId(), page.sinceId());
-        int want = (newer ? timelines.capacity() : page.limit()) + TimelineRules.REPOST_WINDOW;
+        // Twice the page plus the repost window: about what it takes to decide a page in one round
+        // when about one entry in six is a repost (a second round costs another merge and lookups).
+        int want = (newer ? timelines.capacity() : 2 * page.limit()) + TimelineRules.REPOST_WINDOW;
         List<Tweet> kept = new ArrayList<>();
         List<Tweet> out = List.of();
         long maxId = page.maxId();
@@ -160,7 +200,7 @@ public final class HomeTimelineService {
             }
             boolean exhausted = ids.length < want;
             keep(reader, ids, kept);
-            Selection s = select(viewerId, kept, lower, exhausted, newer ? Integer.MAX_VALUE : page.limit());
+            Selection s = select(reader, kept, lower, exhausted, newer ? Integer.MAX_VALUE : page.limit());
             out = s.page();
             if (s.complete() || exhausted) {
                 break;
@@ -188,33 +228,24 @@ public final class HomeTimelineService {
             stored = Arrays.stream(rebuild(viewerId, reader, timelines.capacity()))
                     .filter(id -> (maxId == 0 || id < maxId) && id > minId).limit(want).toArray();
         }
+        long[] pulled = policy.pullAuthors();
+        if (pulled.length == 0) {
+            return stored;
+        }
         List<long[]> lists = new ArrayList<>();
         lists.add(stored);
-        for (long author : policy.pullAuthors()) {
-            if (author == viewerId || reader.follows(author)) {
-                lists.add(pulledTweets(author, maxId, minId, want));
+        // The followed pull-mode authors: walk the smaller of the two sorted sets, search the larger.
+        long[] follows = reader.follows();
+        boolean walkPulled = pulled.length <= follows.length;
+        for (long author : walkPulled ? pulled : follows) {
+            if (walkPulled ? Arrays.binarySearch(follows, author) >= 0 : Arrays.binarySearch(pulled, author) >= 0) {
+                lists.add(pullLists.newest(author, maxId, minId, want));
             }
         }
+        if (Arrays.binarySearch(pulled, viewerId) >= 0) {
+            lists.add(pullLists.newest(viewerId, maxId, minId, want));
+        }
         return lists.size() == 1 ? stored : KWayMerge.mergeDescending(lists, want);
-    }
-
-    /** Recent tweets of a pull-mode author inside its pull ranges, newest first. */
-    private long[] pulledTweets(long author, long maxId, long minId, int want) {
-        long[] out = new long[want];
-        int[] n = {0};
-        long floor = Math.max(minId, policy.oldestPulled(author) - 1);
-        byte[] from = maxId == 0 ? null : Bytes.key(author, maxId - 1);
-        store.scan(Table.USER_TIMELINES, Bytes.key(author), from, true, (k, v) -> {
-            long id = Bytes.getLong(k, 8);
-            if (id <= floor) {
-                return false;
-            }
-            if (policy.isPulled(author, id)) {
-                out[n[0]++] = id;
-            }
-            return n[0] < want;
-        });
-        return Arrays.copyOf(out, n[0]);
     }
 
     /** Appends the tweets of {@code ids} (newest first) that exist and belong in the reader's timeline. */
@@ -241,10 +272,11 @@ public final class HomeTimelineService {
 
     /**
      * Of the kept entries (newest first), those above {@code lower} that are not repeated reposts and
-     * that the viewer may see. Stops at the first entry whose repeat window is not all read yet (more
-     * kept entries may follow, unless the candidates are {@code exhausted}).
+     * that the viewer may see. Stops at the first repost whose repeat window is not all read yet (more
+     * kept entries may follow, unless the candidates are {@code exhausted}); other entries are never
+     * hidden as repeats, so they are decided as soon as they are kept.
      */
-    private Selection select(long viewerId, List<Tweet> kept, long lower, boolean exhausted, int limit) {
+    private Selection select(TimelineRules.Reader reader, List<Tweet> kept, long lower, boolean exhausted, int limit) {
         int n = kept.size();
         long[] ids = new long[n];
         long[] content = new long[n];
@@ -257,19 +289,74 @@ public final class HomeTimelineService {
         List<Tweet> shown = new ArrayList<>();
         int i = 0;
         for (; i < n && ids[i] > lower; i++) {
-            if (!exhausted && !repeat[i] && i + TimelineRules.REPOST_WINDOW >= n) {
-                break; // its window reaches past what was read: undecided
+            if (!exhausted && content[i] != ids[i] && i + TimelineRules.REPOST_WINDOW >= n) {
+                break; // a repost whose window reaches past what was read: undecided
             }
             if (!repeat[i]) {
                 shown.add(kept.get(i));
             }
         }
         boolean decidedAboveLower = i < n && ids[i] <= lower;
-        List<Tweet> visible = tweets.filterVisible(viewerId, shown);
+        List<Tweet> visible = visible(reader, shown);
         if (visible.size() >= limit) {
             return new Selection(visible.subList(0, limit), true);
         }
         return new Selection(visible, decidedAboveLower || (exhausted && i == n));
+    }
+
+    /**
+     * The kept entries the viewer may see ({@link TweetService#canSee}), decided from the reader
+     * where it can be: a kept tweet is the viewer's own or by an account they follow that does not
+     * block them ({@link TimelineRules#belongs}), so it is visible; only a repost's original by an
+     * account the viewer does not follow needs that account (locked or not) looked up.
+     */
+    private List<Tweet> visible(TimelineRules.Reader reader, List<Tweet> shown) {
+        long viewer = reader.id();
+        long[] unknown = null;
+        int u = 0;
+        Map<Long, Tweet> originals = null;
+        for (Tweet t : shown) {
+            if (t.isRepost()) {
+                if (originals == null) {
+                    originals = tweets.getAll(shown.stream().filter(Tweet::isRepost).mapToLong(Tweet::repostOfId)
+                            .distinct().toArray());
+                }
+                Tweet o = originals.get(t.repostOfId());
+                if (o != null && o.authorId() != viewer && !reader.follows(o.authorId())) {
+                    if (unknown == null) {
+                        unknown = new long[shown.size()];
+                    }
+                    unknown[u++] = o.authorId();
+                }
+            }
+        }
+        if (originals == null) {
+            return shown;
+        }
+        Map<Long, Account> accounts = u == 0 ? Map.of() : users.getAll(Arrays.stream(unknown, 0, u).distinct().toArray());
+        List<Tweet> out = new ArrayList<>(shown.size());
+        for (Tweet t : shown) {
+            if (t.isRepost()) {
+                Tweet o = originals.get(t.repostOfId());
+                if (o == null) {
+                    continue;
+                }
+                long oa = o.authorId();
+                if (oa != viewer) {
+                    boolean follows = reader.follows(oa);
+                    Account a = follows ? null : accounts.get(oa);
+                    if (!follows && a == null) {
+                        continue;
+                    }
+                    if (!TweetService.canSee(o, !follows && a.locked(), follows, reader.isBlockedBy(oa),
+                            o.mentionIds().contains(viewer))) {
+                        continue;
+                    }
+                }
+            }
+            out.add(t);
+        }
+        return out;
     }
 
     /** The user's slot, reconstructing the timeline first if it is not in memory; -1 if it cannot be. */
@@ -326,8 +413,9 @@ public final class HomeTimelineService {
         int slice = Math.max(20, Math.min(capacity, 2 * capacity / Math.max(1, k)));
         long[][] lists = new long[k][];
         boolean[] more = new boolean[k];
+        long[][] first = newestOfEach(sources, slice);
         for (int i = 0; i < k; i++) {
-            lists[i] = newestOf(sources[i], 0, slice);
+            lists[i] = first[i];
             more[i] = lists[i].length == slice;
         }
         long[] merged = accepted(userId, reader, lists, capacity);
@@ -353,33 +441,64 @@ public final class HomeTimelineService {
         return merged;
     }
 
-    /** Merges the candidate lists and keeps what the rules accept, newest first, at most {@code capacity}. */
+    /**
+     * Merges the candidate lists and keeps what the rules accept, newest first, at most
+     * {@code capacity}. The merged ids are hydrated in order, a chunk at a time (what is still
+     * missing plus a quarter), until {@code capacity} are accepted: with 1,000 followees the merge
+     * holds about 20,000 ids, and fetching all of them to keep 800 was most of a rebuild's time.
+     */
     private long[] accepted(long userId, TimelineRules.Reader reader, long[][] lists, int capacity) {
         int total = 0;
         for (long[] l : lists) {
             total += l.length;
         }
         long[] all = KWayMerge.mergeDescending(Arrays.asList(lists), total);
-        Map<Long, Tweet> found = tweets.getAll(all);
-        long[] originalIds = found.values().stream().filter(Tweet::isRepost).mapToLong(Tweet::repostOfId).distinct().toArray();
-        Map<Long, Tweet> originals = originalIds.length == 0 ? Map.of() : tweets.getAll(originalIds);
         long[] out = new long[Math.min(capacity, all.length)];
         int n = 0;
-        for (long id : all) {
-            if (n == out.length) {
-                break;
-            }
-            Tweet t = found.get(id);
-            if (t == null) {
-                continue;
-            }
-            Tweet o = t.isRepost() ? originals.get(t.repostOfId()) : null;
-            if (TimelineRules.belongs(reader, t, o)) {
-                index.put(TweetIndex.Meta.of(t, o == null ? 0 : o.authorId()));
-                out[n++] = id;
+        int next = 0;
+        while (n < out.length && next < all.length) {
+            int missing = out.length - n;
+            int end = (int) Math.min(all.length, next + (long) missing + Math.max(16, missing / 4));
+            long[] chunk = Arrays.copyOfRange(all, next, end);
+            next = end;
+            Map<Long, Tweet> found = tweets.getAll(chunk);
+            long[] originalIds = found.values().stream().filter(Tweet::isRepost).mapToLong(Tweet::repostOfId)
+                    .distinct().toArray();
+            Map<Long, Tweet> originals = originalIds.length == 0 ? Map.of() : tweets.getAll(originalIds);
+            for (long id : chunk) {
+                if (n == out.length) {
+                    break;
+                }
+                Tweet t = found.get(id);
+                if (t == null) {
+                    continue;
+                }
+                Tweet o = t.isRepost() ? originals.get(t.repostOfId()) : null;
+                if (TimelineRules.belongs(reader, t, o)) {
+                    index.put(TweetIndex.Meta.of(t, o == null ? 0 : o.authorId()));
+                    out[n++] = id;
+                }
             }
         }
         return Arrays.copyOf(out, n);
+    }
+
+    /** The newest {@code limit} tweet ids of each author's user timeline, in one pass over the store. */
+    private long[][] newestOfEach(long[] authors, int limit) {
+        byte[][] prefixes = new byte[authors.length][];
+        for (int i = 0; i < authors.length; i++) {
+            prefixes[i] = Bytes.key(authors[i]);
+        }
+        long[][] out = new long[authors.length][limit];
+        int[] n = new int[authors.length];
+        store.scanNewest(Table.USER_TIMELINES, prefixes, new byte[authors.length][], limit,
+                (i, k, v) -> out[i][n[i]++] = Bytes.getLong(k, 8));
+        for (int i = 0; i < authors.length; i++) {
+            if (n[i] < limit) {
+                out[i] = Arrays.copyOf(out[i], n[i]);
+            }
+        }
+        return out;
     }
 
     /** Up to {@code limit} newest tweet ids of {@code author}'s user timeline below {@code below} (0: none). */
@@ -392,6 +511,43 @@ public final class HomeTimelineService {
             return n[0] < limit;
         });
         return Arrays.copyOf(out, n[0]);
+    }
+
+    /**
+     * Forgets closed pull ranges that no read can reach any more: an author pulled for a while and
+     * pushed again since has tweets that are in no stored timeline, so reads keep merging them — until
+     * every resident follower's timeline is full of entries newer than the range (its tweets are then
+     * deeper than a timeline holds). Non-resident followers need no range: a reconstruction merges
+     * user timelines, which hold every tweet. Returns how many authors had ranges dropped. For a
+     * periodic sweep; its cost is one pass over each such author's followers.
+     */
+    public int expireClosedPullRanges() {
+        int dropped = 0;
+        long[] buf = new long[timelines.capacity()];
+        for (long author : policy.authorsWithClosedRanges()) {
+            long until = policy.closedUntil(author);
+            if (until == 0) {
+                continue;
+            }
+            boolean[] reachable = {reaches(author, until, buf)};
+            graph.forEachFollowerBatch(author, 4096, (ids, count) -> {
+                for (int i = 0; i < count && !reachable[0]; i++) {
+                    reachable[0] = reaches(ids[i], until, buf);
+                }
+            });
+            if (!reachable[0]) {
+                policy.dropClosed(author, until);
+                pullLists.drop(author);
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
+    /** Whether a pulled tweet older than {@code until} could still be within {@code user}'s timeline. */
+    private boolean reaches(long user, long until, long[] buf) {
+        int slot = timelines.slotOf(user);
+        return slot >= 0 && timelines.readAt(slot, 0, until - 1, buf, buf.length) < buf.length;
     }
 
     public long reconstructions() {

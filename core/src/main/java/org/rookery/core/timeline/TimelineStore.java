@@ -30,28 +30,35 @@ import org.rookery.core.internal.LongIntHashMap;
  *
  * <p>Thread-safety and concurrency design: the user → index map is guarded by a
  * {@link StampedLock} (optimistic reads on the hot path, write lock to add, make resident or evict
- * a user). Each user index has a 16-byte record — version, ring slot (-1: not resident), head and
- * size — whose version is a seqlock: a writer CASes it from even to odd, writes, and releases it to
- * the next even value; concurrent writers to one timeline spin on the CAS (they are rare: one fanout
- * thread per partition of authors). A reader copies the entries and retries if the version moved, so
- * reads never block writers and never see a half-written list. Entries stay sorted newest first; an
- * insert older than the newest entry (events from different partitions arriving out of order) is
- * placed in order, and an id already present is not inserted again (idempotent fanout).
+ * a user). Each user index has a 32-byte record — version, ring slot (-1: not resident), head, size,
+ * newest entry, and where the ring sits — whose version is a seqlock. Writers are kept apart by
+ * <em>stripe locks</em>, one per 65,536 consecutive user indexes (an int CASed from 0 to 1, each on
+ * its own cache line): a writer takes the stripe's lock, moves the record's version from even to
+ * odd, writes, releases the version to the next even value, and then the stripe. Concurrent writers
+ * to one stripe spin on its lock (they are rare: one fanout thread per partition of authors, and
+ * {@link #deliver} holds a stripe for at most 32 inserts). A reader takes no lock: it copies the
+ * entries and retries if the record's version moved, so reads never block writers and never see a
+ * half-written list. Entries stay sorted newest first; an insert older than the newest entry (events
+ * from different partitions arriving out of order) is placed in order, and an id already present is
+ * not inserted again (idempotent fanout).
  *
- * <p>A slot changes hands only under its owner's seqlock (eviction sets the owner's slot to -1
- * first), so a write or read keyed by user ({@link #insert}, {@link #deliver}, {@link #read},
+ * <p>A slot changes hands only under its owner's stripe lock and seqlock (eviction sets the owner's
+ * slot to -1 first), so a write or read keyed by user ({@link #insert}, {@link #deliver}, {@link #read},
  * {@link #remove}, {@link #size}) that races with that user's eviction never lands in, or reads, the
  * timeline of the user who takes the slot next. The slot-keyed methods ({@link #insertAt},
  * {@link #readAt}, {@link #removeIf}) act on whoever owns the slot when they run (nothing, if the
  * slot is free): use them only while the slot cannot change hands, or prefer the user-keyed ones.
  *
- * <p>Memory layout: the records sit in one {@code int[]} by user index (four to a cache line), and a
- * slot's entries are a ring of {@code capacity} longs inside a chunk of a power-of-two number of
- * slots. A delivery therefore touches two cache lines: the recipient's record (which names the slot
- * and the head) and the newest entry. {@link #deliver} works in batches: it first touches every
- * recipient's record, then every newest entry, with plain loads, so their cache and TLB misses
- * overlap, and only then takes each seqlock, whose locked CAS would otherwise wait for one miss at
- * a time.
+ * <p>Memory layout: the records sit in one {@code int[]} by user index, two to a cache line, and a
+ * slot's entries are a ring of {@code capacity} longs inside a chunk of exactly 64 MiB (a whole
+ * number of G1 regions, so the heap holds what {@link #ramBytesUsed} says and no partly empty region
+ * behind each chunk). An insert of an id newer than the newest reads only the recipient's record
+ * (slot, head and newest id) and <em>writes</em> the entry after the head without loading its cache
+ * line, so the misses of successive inserts overlap in the core's store buffer. {@link #deliver}
+ * works in batches: it first touches every recipient's record with plain loads, so their cache and
+ * TLB misses overlap, then inserts, taking a stripe lock only when the stripe changes. (A locked CAS
+ * waits for every earlier store to reach the cache: one per insert, as a per-record CAS would need,
+ * would wait for the previous insert's entry miss each time.)
  *
  * <pre>{@code
  * TimelineStore store = new TimelineStore(800, 1L << 30);
@@ -64,18 +71,41 @@ public final class TimelineStore {
     private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
     private static final int NO_SLOT = -1;
     private static final int NO_USER = -1;
-    private static final int CHUNK_LONGS = 1 << 23; // at most 64 MiB per chunk
+    /**
+     * Longs per chunk: with the array's 16-byte header a chunk is exactly 64 MiB, a whole number of G1
+     * regions (1–32 MiB, powers of two), so no region is left partly empty behind it. (Chunks of a
+     * power-of-two number of slots were 50 MiB at 800 entries: eight 8 MiB regions each, 1 byte per
+     * entry more heap than the entries.)
+     */
+    private static final int CHUNK_LONGS = (1 << 23) - 2;
     private static final int MAX_USERS = 1 << 29;   // LongIntHashMap's limit
     private static final int SAMPLE = 16;
     /** Recipients touched ahead of their inserts in {@link #deliver}; about what the core keeps in flight. */
     private static final int BATCH = 32;
 
-    // A user index's record in `records`: 4 ints.
+    // A user index's record in `records`: 8 ints (32 bytes, two to a cache line).
     private static final int VERSION = 0;
     private static final int SLOT = 1; // ring slot, -1 when not resident
     private static final int HEAD = 2; // physical position of the newest entry in the ring
     private static final int SIZE = 3;
-    private static final int RECORD_INTS = 4;
+    private static final int NEWEST_LO = 4; // the newest entry (valid when SIZE > 0), low and high halves
+    private static final int NEWEST_HI = 5;
+    private static final int CHUNK = 6; // the slot's chunk and where its ring starts in it, so that an insert
+    private static final int BASE = 7;  // needs no division; 0 when not resident
+    private static final int RECORD_INTS = 8;
+    /**
+     * Where record 0 starts: an int[]'s elements start 16 bytes into the object, and a large array
+     * (G1 puts it in its own regions) starts on a region boundary, so 12 ints more puts every record
+     * inside one cache line instead of every other one straddling two.
+     */
+    private static final int RECORD_BASE = 12;
+    /** The most users whose records fit one int[]. */
+    private static final int MAX_RECORDS = (Integer.MAX_VALUE - 8 - RECORD_BASE) / RECORD_INTS;
+
+    /** 2^16 user indexes per writers' stripe lock: enough that a fanout sweep takes few locks. */
+    private static final int STRIPE_SHIFT = 16;
+    /** Ints between two stripe locks: one cache line each, so writers to different stripes do not share one. */
+    private static final int STRIPE_STRIDE = 16;
 
     /** Per-slot bookkeeping besides the entries: owner, last active, the free list's int. */
     private static final int SLOT_OVERHEAD_BYTES = 4 + 4 + 4;
@@ -86,10 +116,10 @@ public final class TimelineStore {
     private final int maxUsers;
     private final long[] userOfIndex;
     private final int[] records;
+    private final int[] stripeLocks;
     private int nextIndex;
     private final int maxSlots;
-    private final int chunkShift; // slot >>> chunkShift = chunk
-    private final int chunkMask;  // slot & chunkMask = slot within its chunk
+    private final int slotsPerChunk;
     private final long[][] chunks;
     private final int[] ownerOfSlot; // user index owning each slot, -1 when free
     private final int[] lastActive;  // minutes since epoch, for eviction
@@ -123,6 +153,10 @@ public final class TimelineStore {
         if (maxUsers <= 0 || maxUsers > MAX_USERS) {
             throw new IllegalArgumentException("maxUsers: " + maxUsers + " (expected: 1-" + MAX_USERS + ")");
         }
+        if (maxUsers > MAX_RECORDS) {
+            throw new IllegalArgumentException("maxUsers: " + maxUsers + " (expected: <= " + MAX_RECORDS
+                    + ", the records that fit one int[])");
+        }
         if (capacity <= 0 || capacity > CHUNK_LONGS) {
             throw new IllegalArgumentException("capacity: " + capacity + " (expected: 1-" + CHUNK_LONGS + ")");
         }
@@ -134,15 +168,14 @@ public final class TimelineStore {
         this.maxSlots = (int) Math.min(memoryBudgetBytes / perSlot, maxUsers);
         this.maxUsers = maxUsers;
         this.userOfIndex = new long[maxUsers];
-        this.records = new int[maxUsers * RECORD_INTS];
-        for (int r = SLOT; r < records.length; r += RECORD_INTS) {
+        this.records = new int[RECORD_BASE + maxUsers * RECORD_INTS];
+        for (int r = RECORD_BASE + SLOT; r < records.length; r += RECORD_INTS) {
             records[r] = NO_SLOT;
         }
+        this.stripeLocks = new int[(((maxUsers - 1) >>> STRIPE_SHIFT) + 1) * STRIPE_STRIDE];
         this.capacity = capacity;
-        int slotsPerChunk = Integer.highestOneBit(CHUNK_LONGS / capacity);
-        this.chunkShift = Integer.numberOfTrailingZeros(slotsPerChunk);
-        this.chunkMask = slotsPerChunk - 1;
-        this.chunks = new long[(maxSlots + slotsPerChunk - 1) >>> chunkShift][];
+        this.slotsPerChunk = CHUNK_LONGS / capacity;
+        this.chunks = new long[(maxSlots + slotsPerChunk - 1) / slotsPerChunk][];
         this.ownerOfSlot = new int[maxSlots];
         Arrays.fill(ownerOfSlot, NO_USER);
         this.lastActive = new int[maxSlots];
@@ -214,7 +247,7 @@ public final class TimelineStore {
 
     /** The ring slot of the user at {@code index}, or -1 if not resident. */
     public int slotAt(int index) {
-        return (int) INTS.getAcquire(records, index * RECORD_INTS + SLOT);
+        return (int) INTS.getAcquire(records, rec(index) + SLOT);
     }
 
     public boolean isResident(long userId) {
@@ -232,7 +265,7 @@ public final class TimelineStore {
         }
         long stamp = mapLock.writeLock();
         try {
-            int slot = records[idx * RECORD_INTS + SLOT];
+            int slot = records[rec(idx) + SLOT];
             if (slot == NO_SLOT) {
                 slot = takeSlot();
                 ownerOfSlot[slot] = idx;
@@ -261,9 +294,9 @@ public final class TimelineStore {
         }
         if (nextUnused < maxSlots) {
             int slot = nextUnused++;
-            int chunk = slot >>> chunkShift;
+            int chunk = slot / slotsPerChunk;
             if (chunks[chunk] == null) {
-                int slotsHere = Math.min(chunkMask + 1, maxSlots - (chunk << chunkShift));
+                int slotsHere = Math.min(slotsPerChunk, maxSlots - chunk * slotsPerChunk);
                 chunks[chunk] = new long[slotsHere * capacity];
                 chunkBytes += 16L + slotsHere * (long) capacity * 8L;
             }
@@ -300,12 +333,16 @@ public final class TimelineStore {
 
     /** Gives user index {@code idx} an empty timeline in {@code slot} (-1: none), in one seqlock section. */
     private void setRecord(int idx, int slot) {
-        int r = idx * RECORD_INTS;
-        int v = lock(r);
+        int r = rec(idx);
+        int v = lock(idx);
         records[r + SIZE] = 0;
         records[r + HEAD] = 0;
+        records[r + NEWEST_LO] = 0;
+        records[r + NEWEST_HI] = 0;
+        records[r + CHUNK] = slot == NO_SLOT ? 0 : slot / slotsPerChunk;
+        records[r + BASE] = slot == NO_SLOT ? 0 : baseOf(slot);
         records[r + SLOT] = slot;
-        unlock(r, v);
+        unlock(idx, v);
     }
 
     /** Drops {@code userId}'s timeline (inactive, or to rebuild it); returns whether it was resident. */
@@ -316,7 +353,7 @@ public final class TimelineStore {
         }
         long stamp = mapLock.writeLock();
         try {
-            int slot = records[idx * RECORD_INTS + SLOT];
+            int slot = records[rec(idx) + SLOT];
             if (slot == NO_SLOT) {
                 return false;
             }
@@ -363,35 +400,62 @@ public final class TimelineStore {
         }
     }
 
-    /** Takes the seqlock of the record at {@code r}; returns the (even) version it had. */
-    private int lock(int r) {
-        int v = records[r + VERSION];
-        if ((v & 1) == 0 && INTS.compareAndSet(records, r + VERSION, v, v + 1)) {
-            return v;
-        }
-        return lockContended(r);
+    /** Where user index {@code idx}'s record starts in {@code records}. */
+    private static int rec(int idx) {
+        return RECORD_BASE + idx * RECORD_INTS;
     }
 
-    private int lockContended(int r) {
-        while (true) {
-            int v = (int) INTS.getVolatile(records, r + VERSION);
-            if ((v & 1) == 0 && INTS.compareAndSet(records, r + VERSION, v, v + 1)) {
-                return v;
-            }
+    /** Takes the stripe lock of user index {@code idx}, then its record's seqlock; returns the (even) version. */
+    private int lock(int idx) {
+        lockStripe(idx >>> STRIPE_SHIFT);
+        return beginWrite(rec(idx));
+    }
+
+    private void unlock(int idx, int lockedAt) {
+        endWrite(rec(idx), lockedAt);
+        unlockStripe(idx >>> STRIPE_SHIFT);
+    }
+
+    private void lockStripe(int stripe) {
+        int at = stripe * STRIPE_STRIDE;
+        if (!INTS.compareAndSet(stripeLocks, at, 0, 1)) {
+            lockStripeContended(at);
+        }
+    }
+
+    private void lockStripeContended(int at) {
+        do {
             Thread.onSpinWait();
-        }
+        } while ((int) INTS.getVolatile(stripeLocks, at) != 0 || !INTS.compareAndSet(stripeLocks, at, 0, 1));
     }
 
-    private void unlock(int r, int lockedAt) {
+    private void unlockStripe(int stripe) {
+        INTS.setRelease(stripeLocks, stripe * STRIPE_STRIDE, 0);
+    }
+
+    /**
+     * Marks the record at {@code r} as being written (odd version); returns the even version it had.
+     * Must hold its stripe lock, which makes this thread the record's only writer, so plain stores do:
+     * the fence keeps the odd version ahead of the writes that follow.
+     */
+    private int beginWrite(int r) {
+        int v = records[r + VERSION];
+        INTS.setOpaque(records, r + VERSION, v + 1);
+        VarHandle.storeStoreFence();
+        return v;
+    }
+
+    /** Publishes the writes to the record at {@code r} (and its entries) under the next even version. */
+    private void endWrite(int r, int lockedAt) {
         INTS.setRelease(records, r + VERSION, lockedAt + 2);
     }
 
     private long[] chunkOf(int slot) {
-        return chunks[slot >>> chunkShift];
+        return chunks[slot / slotsPerChunk];
     }
 
     private int baseOf(int slot) {
-        return (slot & chunkMask) * capacity;
+        return (slot % slotsPerChunk) * capacity;
     }
 
     /** Inserts {@code tweetId} into {@code userId}'s timeline if resident; returns whether it was added. */
@@ -411,39 +475,75 @@ public final class TimelineStore {
         Objects.checkFromIndexSize(0, count, indexes.length);
         int[] records = this.records;
         long[][] chunks = this.chunks;
-        int shift = chunkShift;
-        int mask = chunkMask;
         int cap = capacity;
         int delivered = 0;
         long sum = 0;
         for (int start = 0; start < count; start += BATCH) {
             int end = Math.min(count, start + BATCH);
-            // Touch each recipient's record, then its newest entry, before inserting: within a pass the
-            // loads are independent, so their cache and TLB misses overlap, and the inserts then find
-            // their lines in cache. (A locked CAS waits for every earlier load, so touching inside the
-            // insert loop would take the misses one at a time.) At 1M users x 800, a pass per level beat
-            // one pass for both, and batches of 32 were as good as 48, 64 or 96 and better than 16 or 24.
+            // Touch each recipient's record before inserting: the loads are independent, so their cache
+            // and TLB misses overlap, and the inserts then find the records in cache. The entries are
+            // only written, never read (the record holds the newest id), so their misses overlap in
+            // the store buffer. A stripe lock is held for at most one batch, to bound other writers' wait.
+            boolean sorted = true;
+            int last = Integer.MIN_VALUE;
             for (int i = start; i < end; i++) {
                 int idx = indexes[i];
                 if (idx >= 0) {
-                    sum += records[idx * RECORD_INTS + HEAD];
+                    sum += records[rec(idx) + HEAD];
+                    sorted &= idx >= last;
+                    last = idx;
                 }
             }
-            for (int i = start; i < end; i++) {
-                int idx = indexes[i];
-                if (idx >= 0) {
-                    int r = idx * RECORD_INTS;
-                    int slot = records[r + SLOT];
-                    long[] chunk = slot >= 0 ? chunks[slot >>> shift] : null;
-                    if (chunk != null) {
-                        sum += chunk[(slot & mask) * cap + records[r + HEAD]];
+            if (!sorted) {
+                // Out of order the stripe changes at nearly every insert, and its locked CAS waits for
+                // the stores before it: touch the entry lines too, so those stores find them in cache.
+                for (int i = start; i < end; i++) {
+                    int idx = indexes[i];
+                    if (idx >= 0) {
+                        int r = rec(idx);
+                        // Read without the lock, so fields may come from different writes: only in bounds.
+                        long[] chunk = records[r + SLOT] >= 0 ? chunks[records[r + CHUNK]] : null;
+                        int h = records[r + HEAD] + 1;
+                        int at = records[r + BASE] + (h == cap ? 0 : h);
+                        if (chunk != null && at < chunk.length) {
+                            sum += chunk[at];
+                        }
                     }
                 }
             }
-            for (int i = start; i < end; i++) {
-                int idx = indexes[i];
-                if (idx >= 0 && insertOwned(idx, NO_SLOT, tweetId)) {
-                    delivered++;
+            int held = -1;
+            try {
+                for (int i = start; i < end; i++) {
+                    int idx = indexes[i];
+                    if (idx < 0) {
+                        continue;
+                    }
+                    int stripe = idx >>> STRIPE_SHIFT;
+                    if (stripe != held) {
+                        if (held >= 0) {
+                            unlockStripe(held);
+                            held = -1;
+                        }
+                        lockStripe(stripe);
+                        held = stripe;
+                    }
+                    int r = rec(idx);
+                    int slot = records[r + SLOT]; // stable: slots change hands only under the stripe lock
+                    if (slot == NO_SLOT) {
+                        continue;
+                    }
+                    int v = beginWrite(r);
+                    try {
+                        if (insertLocked(r, tweetId)) {
+                            delivered++;
+                        }
+                    } finally {
+                        endWrite(r, v);
+                    }
+                }
+            } finally {
+                if (held >= 0) {
+                    unlockStripe(held);
                 }
             }
         }
@@ -467,33 +567,44 @@ public final class TimelineStore {
      * while that is still in {@code slot}).
      */
     private boolean insertOwned(int idx, int slot, long tweetId) {
-        int r = idx * RECORD_INTS;
-        int v = lock(r);
+        int r = rec(idx);
+        int v = lock(idx);
         try {
             int s = records[r + SLOT];
-            return s != NO_SLOT && (slot == NO_SLOT || s == slot) && insertLocked(s, r, tweetId);
+            return s != NO_SLOT && (slot == NO_SLOT || s == slot) && insertLocked(r, tweetId);
         } finally {
-            unlock(r, v);
+            unlock(idx, v);
         }
     }
 
-    /** Must hold the record's seqlock. */
-    private boolean insertLocked(int slot, int r, long tweetId) {
-        long[] chunk = chunkOf(slot); // read under the seqlock: published with the slot
-        int base = baseOf(slot);
+    /** Must hold the record's stripe lock and seqlock. */
+    private boolean insertLocked(int r, long tweetId) {
+        long[] chunk = chunks[records[r + CHUNK]]; // read under the lock: published with the slot
+        int base = records[r + BASE];
         int n = records[r + SIZE];
         int h = records[r + HEAD];
-        if (n == 0 || tweetId > chunk[base + h]) {
-            // The common case: newer than everything, write at the head (over the oldest when full).
+        if (n == 0 || tweetId > newest(r)) {
+            // The common case: newer than everything, write after the head (over the oldest when full)
+            // without reading the entry's cache line.
             h = h + 1 == capacity ? 0 : h + 1;
             chunk[base + h] = tweetId;
             records[r + HEAD] = h;
             if (n < capacity) {
                 records[r + SIZE] = n + 1;
             }
+            setNewest(r, tweetId);
             return true;
         }
-        return insertInOrder(chunk, base, r, n, h, tweetId);
+        return insertInOrder(chunk, base, r, n, h, tweetId); // not newer: the newest stays
+    }
+
+    private long newest(int r) {
+        return ((long) records[r + NEWEST_HI] << 32) | (records[r + NEWEST_LO] & 0xFFFF_FFFFL);
+    }
+
+    private void setNewest(int r, long tweetId) {
+        records[r + NEWEST_LO] = (int) tweetId;
+        records[r + NEWEST_HI] = (int) (tweetId >>> 32);
     }
 
     /** Out-of-order insert: find the place (logical index, 0 = newest), shift newer entries up. */
@@ -549,8 +660,8 @@ public final class TimelineStore {
     /** Removes from user index {@code idx}'s timeline (only while in {@code slot}, unless that is -1). */
     private int removeIf(int idx, int slot, LongPredicate match) {
         Objects.requireNonNull(match, "match");
-        int r = idx * RECORD_INTS;
-        int v = lock(r);
+        int r = rec(idx);
+        int v = lock(idx);
         try {
             int s = records[r + SLOT];
             int n = records[r + SIZE];
@@ -590,9 +701,10 @@ public final class TimelineStore {
             newHead = newHead >= capacity ? newHead - capacity : newHead;
             records[r + HEAD] = kept == 0 ? 0 : newHead;
             records[r + SIZE] = kept;
+            setNewest(r, kept == 0 ? 0 : chunk[base + newHead]);
             return removed;
         } finally {
-            unlock(r, v);
+            unlock(idx, v);
         }
     }
 
@@ -619,7 +731,7 @@ public final class TimelineStore {
     /** -1 unless user index {@code idx} is resident (in {@code slot}, unless that is -1). */
     private int read(int idx, int slot, long maxId, long minId, long[] out, int limit) {
         Objects.checkFromIndexSize(0, limit, out.length);
-        int r = idx * RECORD_INTS;
+        int r = rec(idx);
         while (true) {
             int v = (int) INTS.getAcquire(records, r + VERSION);
             if ((v & 1) != 0) {
@@ -658,7 +770,7 @@ public final class TimelineStore {
         if (idx == NO_USER) {
             return 0;
         }
-        int r = idx * RECORD_INTS;
+        int r = rec(idx);
         while (true) {
             int v = (int) INTS.getAcquire(records, r + VERSION);
             int n = records[r + SIZE];
@@ -677,7 +789,7 @@ public final class TimelineStore {
      */
     public long entries() {
         long sum = 0;
-        for (int r = SIZE, end = knownUsers() * RECORD_INTS; r < end; r += RECORD_INTS) {
+        for (int r = RECORD_BASE + SIZE, end = rec(knownUsers()); r < end; r += RECORD_INTS) {
             sum += records[r];
         }
         return sum;
@@ -709,7 +821,8 @@ public final class TimelineStore {
     /** Bytes held: entry chunks, per-slot and per-user bookkeeping, and the user map (Lucene's Accountable). */
     public long ramBytesUsed() {
         return chunkBytes + (long) maxSlots * SLOT_OVERHEAD_BYTES + 3 * 16L
-                + (long) maxUsers * USER_OVERHEAD_BYTES + 2 * 16L
+                + (long) maxUsers * USER_OVERHEAD_BYTES + RECORD_BASE * 4L + 2 * 16L
+                + stripeLocks.length * 4L + 16L
                 + userToIndex.ramBytesUsed();
     }
 }

@@ -2,6 +2,8 @@ package org.rookery.core.tweets;
 
 import static java.util.Objects.requireNonNull;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.error.RookeryException;
 import org.rookery.core.event.Event;
@@ -65,9 +68,30 @@ public final class TweetService {
     private final TweetText text;
     private final Duration idempotencyTtl;
     private final StripedLocks locks = new StripedLocks(1024);
+    /**
+     * Decoded tweets by id (Tweetypie's cache role): tweets never change after creation, only
+     * disappear, so the one thing to get right is that a delete is never undone by a read that
+     * raced it. Deletes bump {@link #deletions} after their commit and then invalidate; a read puts
+     * what it loaded and, if a delete happened meanwhile, takes its puts back out.
+     */
+    private final Cache<Long, Tweet> cache;
+    private final AtomicLong deletions = new AtomicLong();
+
+    /** Default size of the decoded-tweet cache. */
+    public static final int DEFAULT_CACHE_TWEETS = 100_000;
 
     public TweetService(KeyValueStore store, UserService users, GraphService graph, IdGenerator ids,
                         InstantSource clock, TweetText text, Duration idempotencyTtl) {
+        this(store, users, graph, ids, clock, text, idempotencyTtl, DEFAULT_CACHE_TWEETS);
+    }
+
+    /** @param cacheTweets how many decoded tweets to keep in memory (0: none) */
+    public TweetService(KeyValueStore store, UserService users, GraphService graph, IdGenerator ids,
+                        InstantSource clock, TweetText text, Duration idempotencyTtl, int cacheTweets) {
+        if (cacheTweets < 0) {
+            throw new IllegalArgumentException("cacheTweets: " + cacheTweets + " (expected: >= 0)");
+        }
+        this.cache = Caffeine.newBuilder().maximumSize(cacheTweets).build();
         this.store = requireNonNull(store, "store");
         this.users = requireNonNull(users, "users");
         this.graph = requireNonNull(graph, "graph");
@@ -246,6 +270,7 @@ public final class TweetService {
             removeTweet(batch, repostId, actorId, originalId, FLAG_REPOST, 0);
             batch.append(new Event(ids.nextId(), EventType.UNREPOSTED, actorId, repostId, originalId, clock.millis()));
             store.commit(batch);
+            forget(repostId);
             return null;
         });
         return get(originalId).orElseThrow(RookeryException::notFound);
@@ -288,6 +313,12 @@ public final class TweetService {
                     .delete(Table.COUNTERS, counterKey(tweetId, REPOSTS))
                     .delete(Table.COUNTERS, counterKey(tweetId, FAVOURITES));
             store.commit(batch);
+            long[] gone = new long[reposts.size() + 1];
+            gone[0] = tweetId;
+            for (int i = 0; i < reposts.size(); i++) {
+                gone[i + 1] = reposts.get(i)[1];
+            }
+            forget(gone);
             return tweet;
         });
     }
@@ -352,24 +383,65 @@ public final class TweetService {
 
     /** The tweet as stored, visibility not checked. */
     public Optional<Tweet> get(long id) {
+        Tweet cached = cache.getIfPresent(id);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        long seen = deletions.get();
         byte[] v = store.get(Table.TWEETS, Bytes.key(id));
-        return v == null ? Optional.empty() : Optional.of(RecordCodec.decode(v, Tweet.class));
+        if (v == null) {
+            return Optional.empty();
+        }
+        Tweet t = RecordCodec.decode(v, Tweet.class);
+        cache.put(id, t);
+        if (deletions.get() != seen) {
+            cache.invalidate(id); // a delete may have committed after our read: do not keep what it removed
+        }
+        return Optional.of(t);
     }
 
     /** Tweets by id in one multiget; missing ones are left out. */
     public Map<Long, Tweet> getAll(long[] tweetIds) {
-        List<byte[]> keys = new ArrayList<>(tweetIds.length);
-        for (long id : tweetIds) {
-            keys.add(Bytes.key(id));
-        }
         Map<Long, Tweet> out = new HashMap<>(tweetIds.length * 2);
+        List<byte[]> keys = null;
+        for (long id : tweetIds) {
+            Tweet t = cache.getIfPresent(id);
+            if (t != null) {
+                out.put(id, t);
+            } else {
+                if (keys == null) {
+                    keys = new ArrayList<>();
+                }
+                keys.add(Bytes.key(id));
+            }
+        }
+        if (keys == null) {
+            return out;
+        }
+        long seen = deletions.get();
+        List<Tweet> loaded = new ArrayList<>(keys.size());
         for (byte[] v : store.multiGet(Table.TWEETS, keys)) {
             if (v != null) {
                 Tweet t = RecordCodec.decode(v, Tweet.class);
                 out.put(t.id(), t);
+                loaded.add(t);
+                cache.put(t.id(), t);
+            }
+        }
+        if (deletions.get() != seen) {
+            for (Tweet t : loaded) {
+                cache.invalidate(t.id()); // see the cache's doc
             }
         }
         return out;
+    }
+
+    /** Forgets deleted tweets; called after their delete is committed, before it is acknowledged. */
+    private void forget(long... tweetIds) {
+        deletions.incrementAndGet();
+        for (long id : tweetIds) {
+            cache.invalidate(id);
+        }
     }
 
     /** The tweet if {@code viewerId} (0: signed out) may see it; a hidden tweet looks missing. */

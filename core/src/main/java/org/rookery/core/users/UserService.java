@@ -114,6 +114,80 @@ public final class UserService {
         });
     }
 
+    /** Handles imported per store commit by {@link #importAccounts}. */
+    static final int IMPORT_CHUNK = 1000;
+
+    /**
+     * Bulk import for operators and load generators: the account of each handle, in order, creating
+     * those that do not exist yet. A created account is approved and has no e-mail and no password
+     * (it cannot sign in by password; an operator issues it tokens), so no password is hashed. Each
+     * chunk of {@value #IMPORT_CHUNK} handles is one atomic, durable commit of the accounts with
+     * their {@code ACCOUNT_CREATED} events, the same records and events {@link #register} writes. A
+     * handle repeated (in any case) gets the same account.
+     *
+     * @throws RookeryException 422 naming {@code username} if a handle is invalid; nothing is created
+     */
+    public List<Account> importAccounts(List<String> handles) {
+        requireNonNull(handles, "handles");
+        for (String h : handles) {
+            validateHandle(requireNonNull(h, "handle"));
+        }
+        List<Account> out = new ArrayList<>(handles.size());
+        for (int from = 0; from < handles.size(); from += IMPORT_CHUNK) {
+            out.addAll(importChunk(handles.subList(from, Math.min(handles.size(), from + IMPORT_CHUNK))));
+        }
+        return out;
+    }
+
+    private List<Account> importChunk(List<String> handles) {
+        String[] keys = new String[handles.size()];
+        long[] lockKeys = new long[handles.size()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = handles.get(i).toLowerCase(Locale.ROOT);
+            lockKeys[i] = StripedLocks.keyOf(keys[i]);
+        }
+        return locks.with(lockKeys, () -> {
+            List<byte[]> handleKeys = new ArrayList<>(keys.length);
+            for (String k : keys) {
+                handleKeys.add(Bytes.utf8(k));
+            }
+            List<byte @Nullable []> found = store.multiGet(Table.HANDLES, handleKeys);
+            long[] existingIds = found.stream().filter(v -> v != null).mapToLong(v -> Bytes.getLong(v, 0)).toArray();
+            Map<Long, Account> existing = getAll(existingIds);
+            Map<String, Account> byKey = new HashMap<>(keys.length * 2);
+            WriteBatch batch = new WriteBatch();
+            long now = clock.millis();
+            int created = 0;
+            List<Account> out = new ArrayList<>(keys.length);
+            for (int i = 0; i < keys.length; i++) {
+                Account a = byKey.get(keys[i]);
+                byte[] id = found.get(i);
+                if (a == null && id != null) {
+                    a = existing.get(Bytes.getLong(id, 0));
+                    if (a == null) {
+                        throw new IllegalStateException("handle " + keys[i] + " points at a missing account");
+                    }
+                }
+                if (a == null) {
+                    long newId = ids.nextId();
+                    String handle = handles.get(i);
+                    a = new Account(newId, handle, handle, "", false, false, true, now);
+                    batch.put(Table.ACCOUNTS, Bytes.key(newId), RecordCodec.encode(a))
+                            .put(Table.HANDLES, Bytes.utf8(keys[i]), Bytes.key(newId))
+                            .append(new Event(ids.nextId(), EventType.ACCOUNT_CREATED, newId, newId, 0, now));
+                    created++;
+                }
+                byKey.put(keys[i], a);
+                out.add(a);
+            }
+            if (created > 0) {
+                batch.increment(Table.COUNTERS, TOTAL_USERS, created);
+                store.commit(batch);
+            }
+            return out;
+        });
+    }
+
     public static void validateHandle(String handle) {
         if (handle.length() < HANDLE_MIN || handle.length() > HANDLE_MAX) {
             throw RookeryException.invalid("username",

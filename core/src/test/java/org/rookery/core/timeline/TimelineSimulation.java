@@ -142,6 +142,8 @@ public final class TimelineSimulation {
         long crashes;
         long lagged;
         long mostPullRanges;
+        long pullRangesExpired;
+        long followerCacheAuthors;
 
         public synchronized void add(Stats o) {
             seeds += o.seeds;
@@ -163,6 +165,8 @@ public final class TimelineSimulation {
             crashes += o.crashes;
             lagged += o.lagged;
             mostPullRanges = Math.max(mostPullRanges, o.mostPullRanges);
+            pullRangesExpired += o.pullRangesExpired;
+            followerCacheAuthors += o.followerCacheAuthors;
         }
 
         @Override
@@ -175,7 +179,8 @@ public final class TimelineSimulation {
                     + fannedOut + " tweets pushed, " + pulled + " pulled (" + pullAuthorsSeen + " pull authors), "
                     + reconstructions + " reconstructions, " + evictions + " evictions, " + restarts
                     + " restarts (" + crashes + " mid-batch crashes), " + lagged + " writes left to a lagging fanout, at most "
-                    + mostPullRanges + " pull ranges opened by one author between restarts";
+                    + mostPullRanges + " pull ranges opened by one author between restarts, " + pullRangesExpired
+                    + " authors' closed pull ranges expired, " + followerCacheAuthors + " follower lists cached at restarts";
         }
     }
 
@@ -219,6 +224,7 @@ public final class TimelineSimulation {
     private final int indexCapacity;
     private final boolean adaptive;
     private final int followerBatch;
+    private final int followerCacheMin;
     private final int pollBatch;
     private final double lagChance;
     /**
@@ -287,6 +293,7 @@ public final class TimelineSimulation {
         this.flappy = rnd.nextInt(6) == 0;
         this.ops = 100 + rnd.nextInt(101);
         this.backend = backends.open(clock, 1 + rnd.nextInt(4));
+        this.followerCacheMin = rnd.nextBoolean() ? 0 : 1 + rnd.nextInt(3);
     }
 
     /**
@@ -310,7 +317,7 @@ public final class TimelineSimulation {
                     + (memoryBudget / TimelineStore.bytesFor(capacity, 1)) + ", maxUsers " + maxUsers
                     + ", tweet index " + indexCapacity + ", " + (adaptive ? "adaptive" : "threshold") + " " + threshold
                     + ", follower batch " + followerBatch + ", poll batch " + pollBatch + ", lag " + lagChance
-                    + (flappy ? ", flappy" : "")
+                    + (flappy ? ", flappy" : "") + ", follower cache from " + followerCacheMin
                     + ", partitions " + backend.log().partitionCount() + ", ops " + ops);
             startServices();
             int initial = 8 + rnd.nextInt(13);
@@ -347,13 +354,17 @@ public final class TimelineSimulation {
         SnowflakeIdGenerator ids = new SnowflakeIdGenerator(0, clock, Duration.ofSeconds(1));
         users = new UserService(store, ids, clock, hasher);
         graph = new GraphService(store, users, ids, clock);
-        tweets = new TweetService(store, users, graph, ids, clock, new TweetText(500), Duration.ofHours(24));
+        // A tiny tweet cache, so that eviction and reloads are exercised too.
+        tweets = new TweetService(store, users, graph, ids, clock, new TweetText(500), Duration.ofHours(24),
+                rnd.nextBoolean() ? 0 : 8);
         timelines = new TimelineStore(capacity, memoryBudget, maxUsers);
         TweetIndex index = new TweetIndex(indexCapacity);
         policy = adaptive ? FanoutPolicy.adaptive(threshold) : FanoutPolicy.threshold(threshold);
         rates = new RateTracker();
-        fanout = new FanoutService(timelines, index, policy, tweets, graph, users, rates, clock, followerBatch);
-        home = new HomeTimelineService(store, timelines, index, policy, tweets, graph, rates, clock);
+        PullLists pullLists = new PullLists(store, policy, capacity + TimelineRules.REPOST_WINDOW);
+        fanout = new FanoutService(timelines, index, policy, pullLists, tweets, graph, users, rates, clock, followerBatch,
+                followerCacheMin);
+        home = new HomeTimelineService(store, timelines, index, policy, pullLists, tweets, graph, users, rates, clock);
         consumer = backend.log().subscribe(FANOUT, StartFrom.savedOrLatest());
     }
 
@@ -362,6 +373,7 @@ public final class TimelineSimulation {
             stats.fannedOut += fanout.fannedOut();
             stats.pulled += fanout.pulled();
             stats.pullAuthorsSeen += policy.pullAuthors().length;
+            stats.followerCacheAuthors += fanout.followerCache()[0];
             stats.reconstructions += home.reconstructions();
             stats.evictions += timelines.evictions();
             consumer.close();
@@ -787,7 +799,9 @@ public final class TimelineSimulation {
         long cutoff = clock.millis() - (1 + rnd.nextInt(3)) * 3_600_000L;
         int n = timelines.evictInactive(cutoff);
         rates.setActiveReaders(timelines.residentUsers()); // what the hourly sweeper does
-        log("hours pass; " + n + " inactive timelines evicted");
+        int expired = home.expireClosedPullRanges();
+        stats.pullRangesExpired += expired;
+        log("hours pass; " + n + " inactive timelines evicted, " + expired + " authors' closed pull ranges expired");
     }
 
     private void read() {

@@ -763,4 +763,45 @@ class TweetServiceTest {
         assertThatThrownBy(() -> f.tweets.context(carol.id(), hiddenReply.id()))
                 .isInstanceOfSatisfying(RookeryException.class, e -> assertThat(e.status()).isEqualTo(404));
     }
+
+    @Test
+    void aDeleteIsNeverUndoneByCachedReadsRacingIt() throws Exception {
+        // Readers hammer the tweet cache while the tweets are deleted one by one; once delete()
+        // returns, no read may return the tweet again, from the cache or otherwise.
+        List<Tweet> posted = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            Tweet t = post(alice, "cached " + i);
+            posted.add(t);
+            posted.add(f.tweets.repost(bob.id(), t.id(), null));
+        }
+        long[] all = posted.stream().mapToLong(Tweet::id).toArray();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        try {
+            List<Future<?>> readers = new ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                readers.add(pool.submit(() -> {
+                    while (!stop.get()) {
+                        f.tweets.getAll(all);
+                        f.tweets.get(all[(int) (System.nanoTime() % all.length)]);
+                    }
+                }));
+            }
+            for (int i = 0; i < posted.size(); i += 2) {
+                Tweet original = posted.get(i);
+                f.tweets.delete(alice.id(), original.id());
+                long[] gone = {original.id(), posted.get(i + 1).id()};
+                assertThat(f.tweets.getAll(gone)).as("tweet %d and its repost after the delete", i / 2).isEmpty();
+                assertThat(f.tweets.get(original.id())).isEmpty();
+            }
+            stop.set(true);
+            for (Future<?> r : readers) {
+                r.get(30, TimeUnit.SECONDS);
+            }
+            assertThat(f.tweets.getAll(all)).as("every tweet was deleted").isEmpty();
+        } finally {
+            stop.set(true);
+            pool.shutdownNow();
+        }
+    }
 }

@@ -96,7 +96,10 @@ public final class Router {
         CompletableFuture<HttpResponse> done;
         if (type != null && type.is(MediaType.MULTIPART_FORM_DATA)) {
             RequestHeaders headers = req.headers();
-            done = Multipart.from(req).aggregate().thenApplyAsync(multipart -> {
+            // Parsed from the whole body in one piece: Armeria's streaming multipart parser has been
+            // seen to fail ("No closing MIME boundary") on a valid body depending on how it arrived.
+            done = req.aggregate().thenCompose(agg -> Multipart.from(agg.toHttpRequest()).aggregate())
+                    .thenApplyAsync(multipart -> {
                 Params params = new Params();
                 addQuery(ctx, params);
                 for (AggregatedBodyPart part : multipart.bodyParts()) {
@@ -180,6 +183,8 @@ public final class Router {
             return render(reply);
         } catch (RookeryException e) {
             return error(e.status(), e.getMessage(), e.field());
+        } catch (org.rookery.core.store.StoreOverloadedException e) {
+            return overloaded();
         } catch (org.rookery.core.store.StoreException e) {
             log.error("store failure in {} {}", ctx.method(), ctx.path(), e);
             return error(503, "The store is temporarily unavailable; nothing was written, retry shortly", null);
@@ -221,11 +226,26 @@ public final class Router {
         if (cause instanceof RookeryException e) {
             return error(e.status(), e.getMessage(), e.field());
         }
+        if (cause instanceof org.rookery.core.store.StoreOverloadedException) {
+            return overloaded();
+        }
         if (cause instanceof com.linecorp.armeria.common.ContentTooLargeException) {
             return error(413, "body: the request body is too large", "body");
         }
+        if (cause instanceof com.linecorp.armeria.common.multipart.MimeParsingException) {
+            return error(400, "body: is not valid multipart/form-data", "body");
+        }
         log.error("unexpected failure in {} {}", ctx.method(), ctx.path(), cause);
         return error(500, "Internal server error", null);
+    }
+
+    /** What an overloaded server answers (a request shed, a write refused): 503, Retry-After: 1, JSON. */
+    public static final String OVERLOADED = "Server is overloaded, retry later";
+
+    /** The answer to a request shed under overload: nothing was done, retry after a second. */
+    public static HttpResponse overloaded() {
+        AggregatedHttpResponse r = errorResponse(503, OVERLOADED, null);
+        return HttpResponse.of(r.headers().toBuilder().add(HttpHeaderNames.RETRY_AFTER, "1").build(), r.content());
     }
 
     /** Mastodon's error body, with the field named. */

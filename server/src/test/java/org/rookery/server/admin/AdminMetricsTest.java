@@ -1,0 +1,65 @@
+package org.rookery.server.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.rookery.server.testing.ApiClient;
+import org.rookery.server.testing.RookeryServerExtension;
+
+/**
+ * The metric names docs/api.md promises to scrapers such as {@code rookery bench}: each is present
+ * in {@code /admin/metrics} under exactly that name.
+ */
+class AdminMetricsTest {
+    @RegisterExtension
+    static final RookeryServerExtension server = new RookeryServerExtension();
+
+    private final ApiClient api = new ApiClient(server);
+
+    private String scrape() {
+        ApiClient.Response r = api.admin("GET", "/admin/metrics");
+        assertThat(r.status()).isEqualTo(200);
+        return r.body();
+    }
+
+    /** A sample line of {@code name} whose labels contain {@code labels} (a regex fragment, or empty). */
+    private static String sample(String name, String labels) {
+        return "(?m)^" + name + (labels.isEmpty() ? "(\\{[^}]*\\})?" : "\\{[^}]*" + labels + "[^}]*\\}") + " [-0-9.eE+NaInf]+$";
+    }
+
+    @Test
+    void theDocumentedServerFiguresAreExposedUnderTheirNames() {
+        // The GC timer appears with the first collection: make sure there has been one.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        String metrics = scrape();
+        while (!metrics.contains("jvm_gc_pause_seconds_count")) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no jvm_gc_pause_seconds after a System.gc()");
+            }
+            System.gc();
+            Thread.onSpinWait();
+            metrics = scrape();
+        }
+        assertThat(metrics)
+                .containsPattern(sample("jvm_memory_used_bytes", "area=\"heap\""))
+                .containsPattern(sample("jvm_memory_max_bytes", "area=\"heap\""))
+                .containsPattern(sample("jvm_gc_pause_seconds_sum", ""))
+                .containsPattern(sample("jvm_gc_pause_seconds_count", ""))
+                .containsPattern(sample("jvm_gc_pause_seconds_max", ""))
+                .containsPattern(sample("jvm_threads_live_threads", ""))
+                .containsPattern(sample("process_cpu_usage", ""))
+                .containsPattern(sample("system_cpu_usage", ""))
+                .containsPattern(sample("system_cpu_count", ""))
+                .containsPattern(sample("rookery_consumer_lag_events", "consumer=\"fanout\""))
+                .containsPattern(sample("rookery_consumer_lag_seconds", "consumer=\"fanout\""))
+                .containsPattern(sample("rookery_timeline_bytes_per_entry", ""))
+                .containsPattern(sample("rookery_timeline_entries", ""))
+                .containsPattern(sample("rookery_timeline_bytes", ""))
+                .containsPattern(sample("rookery_http_inflight_requests", ""))
+                .containsPattern(sample("rookery_http_shed_requests_total", ""))
+                .containsPattern(sample("rookery_store_commit_queue", ""))
+                .containsPattern(sample("rookery_store_commit_refused_total", ""));
+    }
+}
