@@ -1,0 +1,180 @@
+package org.rookery.loadgen.run;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * One scrape of a server's {@code /admin/metrics} (Prometheus text format), with the figures the
+ * report shows: heap in use, GC pauses, fanout lag, timeline bytes per entry, fanout deliveries.
+ * Immutable.
+ *
+ * <pre>{@code
+ * ServerMetrics m = ServerMetrics.parse(text);
+ * double lag = m.max("rookery_consumer_lag_seconds", l -> "fanout".equals(l.get("consumer")));
+ * }</pre>
+ */
+public final class ServerMetrics {
+    /** One sample line: metric name, labels, value. */
+    public record Sample(String name, Map<String, String> labels, double value) {
+    }
+
+    private final List<Sample> samples;
+
+    private ServerMetrics(List<Sample> samples) {
+        this.samples = List.copyOf(samples);
+    }
+
+    public static ServerMetrics parse(String text) {
+        List<Sample> out = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            String s = line.strip();
+            if (s.isEmpty() || s.charAt(0) == '#') {
+                continue;
+            }
+            int brace = s.indexOf('{');
+            int space;
+            String name;
+            Map<String, String> labels = new LinkedHashMap<>();
+            if (brace >= 0 && brace < s.indexOf(' ')) {
+                name = s.substring(0, brace);
+                int close = parseLabels(s, brace + 1, labels);
+                space = close + 1;
+            } else {
+                space = s.indexOf(' ');
+                if (space < 0) {
+                    continue;
+                }
+                name = s.substring(0, space);
+            }
+            String rest = s.substring(space).strip();
+            int sp = rest.indexOf(' ');
+            String value = sp < 0 ? rest : rest.substring(0, sp);
+            double v;
+            try {
+                v = switch (value) {
+                    case "+Inf" -> Double.POSITIVE_INFINITY;
+                    case "-Inf" -> Double.NEGATIVE_INFINITY;
+                    case "NaN" -> Double.NaN;
+                    default -> Double.parseDouble(value);
+                };
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            out.add(new Sample(name, Map.copyOf(labels), v));
+        }
+        return new ServerMetrics(out);
+    }
+
+    /** Parses {@code a="x",b="y"} from {@code from}; returns the index of the closing brace. */
+    private static int parseLabels(String s, int from, Map<String, String> labels) {
+        int i = from;
+        while (i < s.length() && s.charAt(i) != '}') {
+            int eq = s.indexOf('=', i);
+            String key = s.substring(i, eq).strip();
+            int q = s.indexOf('"', eq) + 1;
+            StringBuilder v = new StringBuilder();
+            int j = q;
+            while (j < s.length() && s.charAt(j) != '"') {
+                if (s.charAt(j) == '\\' && j + 1 < s.length()) {
+                    j++;
+                }
+                v.append(s.charAt(j));
+                j++;
+            }
+            labels.put(key, v.toString());
+            i = j + 1;
+            if (i < s.length() && s.charAt(i) == ',') {
+                i++;
+            }
+        }
+        return i;
+    }
+
+    public List<Sample> samples() {
+        return samples;
+    }
+
+    public boolean has(String name) {
+        return samples.stream().anyMatch(x -> x.name().equals(name));
+    }
+
+    /** Sum of every sample of {@code name} whose labels match; 0 if none. */
+    public double sum(String name, Predicate<Map<String, String>> labels) {
+        double total = 0;
+        for (Sample x : samples) {
+            if (x.name().equals(name) && labels.test(x.labels()) && !Double.isNaN(x.value())) {
+                total += x.value();
+            }
+        }
+        return total;
+    }
+
+    public double sum(String name) {
+        return sum(name, l -> true);
+    }
+
+    /** Largest sample of {@code name} whose labels match; NaN if none. */
+    public double max(String name, Predicate<Map<String, String>> labels) {
+        double best = Double.NaN;
+        for (Sample x : samples) {
+            if (x.name().equals(name) && labels.test(x.labels()) && !Double.isNaN(x.value())) {
+                best = Double.isNaN(best) ? x.value() : Math.max(best, x.value());
+            }
+        }
+        return best;
+    }
+
+    public double max(String name) {
+        return max(name, l -> true);
+    }
+
+    // The figures the report shows, by the names the server registers (see docs/api.md).
+
+    public double heapUsedBytes() {
+        return sum("jvm_memory_used_bytes", l -> "heap".equals(l.get("area")));
+    }
+
+    public double heapMaxBytes() {
+        return sum("jvm_memory_max_bytes", l -> "heap".equals(l.get("area")));
+    }
+
+    public double gcPauseCount() {
+        return sum("jvm_gc_pause_seconds_count");
+    }
+
+    public double gcPauseSeconds() {
+        return sum("jvm_gc_pause_seconds_sum");
+    }
+
+    /** The longest GC pause of the last few minutes (Micrometer's decaying max). */
+    public double gcPauseMaxSeconds() {
+        return max("jvm_gc_pause_seconds_max");
+    }
+
+    public double fanoutLagSeconds() {
+        return max("rookery_consumer_lag_seconds", l -> "fanout".equals(l.get("consumer")));
+    }
+
+    public double fanoutLagEvents() {
+        return max("rookery_consumer_lag_events", l -> "fanout".equals(l.get("consumer")));
+    }
+
+    public double fanoutDeliveries() {
+        return sum("rookery_fanout_deliveries_total");
+    }
+
+    public double timelineBytesPerEntry() {
+        return max("rookery_timeline_bytes_per_entry");
+    }
+
+    public double timelineBytes() {
+        return max("rookery_timeline_bytes");
+    }
+
+    public double timelineEntries() {
+        return max("rookery_timeline_entries");
+    }
+}

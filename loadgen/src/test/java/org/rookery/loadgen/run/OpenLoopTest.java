@@ -1,0 +1,123 @@
+package org.rookery.loadgen.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The open loop against a server that stalls: one thread answers every request, and request number
+ * {@code STALL_AT} holds that thread for {@code STALL_MS}, so every request that arrives meanwhile
+ * waits. A generator with coordinated omission would record one slow request; an open loop records
+ * the stall in every request that was due during it.
+ */
+@Timeout(60)
+class OpenLoopTest {
+    private static final int STALL_AT = 100;
+    private static final long STALL_MS = 500;
+    private static final double RATE = 200;
+
+    private HttpServer server;
+    private HttpTarget target;
+    private final AtomicInteger requests = new AtomicInteger();
+    private final CountDownLatch never = new CountDownLatch(1);
+
+    @BeforeEach
+    void startStallingServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1000);
+        server.setExecutor(Executors.newSingleThreadExecutor());
+        server.createContext("/", exchange -> {
+            if (requests.incrementAndGet() == STALL_AT) {
+                try {
+                    never.await(STALL_MS, TimeUnit.MILLISECONDS); // the stall: nothing ever counts this down
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            byte[] body = "ok".getBytes();
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        target = HttpTarget.create(uri, uri, Duration.ofSeconds(10), 1);
+    }
+
+    @AfterEach
+    void stop() {
+        target.close();
+        server.stop(0);
+    }
+
+    private OpenLoop.Operation ping() {
+        return () -> target.get("/ping", null).thenApply(r -> Outcome.of(r.status().code()));
+    }
+
+    @Test
+    void requestsDueDuringAStallRecordTheStallInTheirLatency() {
+        OpStats stats = new OpStats("ping", RATE);
+        OpenLoop loop = new OpenLoop(List.of(new OpenLoop.Stream(stats, ping(), RateProfile.constant(RATE))), 10_000);
+
+        long start = System.nanoTime();
+        stats.measureFrom(start);
+        loop.run(start, Duration.ofMillis(1500).toNanos());
+        assertThat(loop.awaitQuiet(Duration.ofSeconds(10))).isTrue();
+        stats.tick(1.5);
+        Histogram h = stats.histogram();
+
+        assertThat(h.getTotalCount()).as("every scheduled request answered").isEqualTo(300);
+        assertThat(h.getMaxValue() / 1000.0).as("the longest latency holds the whole stall (ms)").isGreaterThanOrEqualTo(STALL_MS);
+        // Requests were due every 5 ms during the 500 ms stall: the ~60 due in its first 300 ms waited
+        // at least 200 ms each. Coordinated omission would leave just one slow request here.
+        long waitedOver200ms = h.getCountBetweenValues(200_000, Long.MAX_VALUE);
+        assertThat(waitedOver200ms).as("requests that waited >= 200 ms").isGreaterThanOrEqualTo(50);
+        assertThat(stats.errors() + stats.shed() + stats.overflow()).isZero();
+    }
+
+    @Test
+    void requestsDueWhileTooManyAreOutstandingAreCountedAsOverflowNotDropped() {
+        OpStats stats = new OpStats("ping", RATE);
+        OpenLoop loop = new OpenLoop(List.of(new OpenLoop.Stream(stats, ping(), RateProfile.constant(RATE))), 10);
+
+        long start = System.nanoTime();
+        stats.measureFrom(start);
+        loop.run(start, Duration.ofMillis(1500).toNanos());
+        assertThat(loop.awaitQuiet(Duration.ofSeconds(10))).isTrue();
+        stats.tick(1.5);
+
+        assertThat(stats.overflow()).as("due during the stall beyond the 10 outstanding").isGreaterThan(50);
+        assertThat(stats.histogram().getTotalCount() + stats.overflow()).as("answered + overflow = scheduled").isEqualTo(300);
+    }
+
+    @Test
+    void aRateProfileChangesTheRateAtEachPhase() {
+        OpStats stats = new OpStats("ping", 0);
+        RateProfile spike = RateProfile.phases(new double[] {0, 0.5, 0.7}, new double[] {100, 1000, 100});
+        OpenLoop loop = new OpenLoop(List.of(new OpenLoop.Stream(stats, ping(), spike)), 10_000);
+        requests.set(-1_000_000); // no stall in this test
+
+        long start = System.nanoTime();
+        stats.measureFrom(start);
+        loop.run(start, Duration.ofSeconds(1).toNanos());
+        assertThat(loop.awaitQuiet(Duration.ofSeconds(10))).isTrue();
+        stats.tick(1);
+
+        // 0.5 s at 100/s + 0.2 s at 1000/s + 0.3 s at 100/s
+        assertThat(spike.expectedCount(1)).isEqualTo(280.0, org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(stats.histogram().getTotalCount()).isEqualTo(280);
+    }
+}
