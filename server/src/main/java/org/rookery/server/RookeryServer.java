@@ -127,7 +127,7 @@ public final class RookeryServer implements AutoCloseable {
                     config.get(Settings.CLOCK_BACKWARDS_WAIT));
             PasswordHasher hasher = new PasswordHasher(config.get(Settings.PASSWORD_HASH_MEMORY_KB),
                     config.get(Settings.PASSWORD_HASH_ITERATIONS));
-            UserService users = new UserService(store, ids, clock, hasher);
+            UserService users = new UserService(store, ids, clock, hasher, config.get(Settings.ACCOUNT_CACHE_SIZE));
             OAuthService oauth = new OAuthService(store, ids, clock);
             GraphService graph = new GraphService(store, users, ids, clock);
             TweetService tweets = new TweetService(store, users, graph, ids, clock,

@@ -86,6 +86,8 @@ public final class Settings {
             "Authors with at least this many followers have their follower list kept in memory (4 bytes per follower) so their posts fan out without reading the graph; 0 turns it off.");
     public static final ConfigKey<Integer> TWEET_CACHE_SIZE = intKey("rookery.tweets.cache.size", 100_000,
             "Decoded tweets kept in memory for timeline reads and hydration (Tweetypie's cache); 0 turns it off.");
+    public static final ConfigKey<Integer> ACCOUNT_CACHE_SIZE = intKey("rookery.accounts.cache.size", 100_000,
+            "Decoded accounts kept in memory for hydration; invalidated when a profile changes. 0 turns it off.");
     public static final ConfigKey<Long> READER_CACHE_IDS = longKey("rookery.timeline.reader.cache.ids", 8L << 20,
             "Relationship ids (followees, mutes, blocks) of home-timeline readers kept in memory, 8 bytes each; invalidated on every relationship change.");
     public static final ConfigKey<Integer> NOTIFICATIONS_CAPACITY = intKey("rookery.notifications.capacity", 800,

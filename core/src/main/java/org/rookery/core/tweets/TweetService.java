@@ -2,8 +2,6 @@ package org.rookery.core.tweets;
 
 import static java.util.Objects.requireNonNull;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
@@ -15,13 +13,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.error.RookeryException;
 import org.rookery.core.event.Event;
 import org.rookery.core.event.EventType;
 import org.rookery.core.graph.GraphService;
 import org.rookery.core.ids.IdGenerator;
+import org.rookery.core.internal.RecordCache;
 import org.rookery.core.internal.RecordCodec;
 import org.rookery.core.internal.StripedLocks;
 import org.rookery.core.model.Account;
@@ -70,12 +68,9 @@ public final class TweetService {
     private final StripedLocks locks = new StripedLocks(1024);
     /**
      * Decoded tweets by id (Tweetypie's cache role): tweets never change after creation, only
-     * disappear, so the one thing to get right is that a delete is never undone by a read that
-     * raced it. Deletes bump {@link #deletions} after their commit and then invalidate; a read puts
-     * what it loaded and, if a delete happened meanwhile, takes its puts back out.
+     * disappear; a delete is never undone by a read that raced it ({@link RecordCache}).
      */
-    private final Cache<Long, Tweet> cache;
-    private final AtomicLong deletions = new AtomicLong();
+    private final RecordCache<Tweet> cache;
 
     /** Default size of the decoded-tweet cache. */
     public static final int DEFAULT_CACHE_TWEETS = 100_000;
@@ -91,7 +86,7 @@ public final class TweetService {
         if (cacheTweets < 0) {
             throw new IllegalArgumentException("cacheTweets: " + cacheTweets + " (expected: >= 0)");
         }
-        this.cache = Caffeine.newBuilder().maximumSize(cacheTweets).build();
+        this.cache = new RecordCache<>(cacheTweets);
         this.store = requireNonNull(store, "store");
         this.users = requireNonNull(users, "users");
         this.graph = requireNonNull(graph, "graph");
@@ -387,16 +382,13 @@ public final class TweetService {
         if (cached != null) {
             return Optional.of(cached);
         }
-        long seen = deletions.get();
+        long stamp = cache.stamp();
         byte[] v = store.get(Table.TWEETS, Bytes.key(id));
         if (v == null) {
             return Optional.empty();
         }
         Tweet t = RecordCodec.decode(v, Tweet.class);
-        cache.put(id, t);
-        if (deletions.get() != seen) {
-            cache.invalidate(id); // a delete may have committed after our read: do not keep what it removed
-        }
+        cache.putLoaded(stamp, id, t);
         return Optional.of(t);
     }
 
@@ -418,19 +410,12 @@ public final class TweetService {
         if (keys == null) {
             return out;
         }
-        long seen = deletions.get();
-        List<Tweet> loaded = new ArrayList<>(keys.size());
+        long stamp = cache.stamp();
         for (byte[] v : store.multiGet(Table.TWEETS, keys)) {
             if (v != null) {
                 Tweet t = RecordCodec.decode(v, Tweet.class);
                 out.put(t.id(), t);
-                loaded.add(t);
-                cache.put(t.id(), t);
-            }
-        }
-        if (deletions.get() != seen) {
-            for (Tweet t : loaded) {
-                cache.invalidate(t.id()); // see the cache's doc
+                cache.putLoaded(stamp, t.id(), t);
             }
         }
         return out;
@@ -438,10 +423,7 @@ public final class TweetService {
 
     /** Forgets deleted tweets; called after their delete is committed, before it is acknowledged. */
     private void forget(long... tweetIds) {
-        deletions.incrementAndGet();
-        for (long id : tweetIds) {
-            cache.invalidate(id);
-        }
+        cache.invalidate(tweetIds);
     }
 
     /** The tweet if {@code viewerId} (0: signed out) may see it; a hidden tweet looks missing. */

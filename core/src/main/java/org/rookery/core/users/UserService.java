@@ -16,6 +16,7 @@ import org.rookery.core.error.RookeryException;
 import org.rookery.core.event.Event;
 import org.rookery.core.event.EventType;
 import org.rookery.core.ids.IdGenerator;
+import org.rookery.core.internal.RecordCache;
 import org.rookery.core.internal.RecordCodec;
 import org.rookery.core.internal.StripedLocks;
 import org.rookery.core.model.Account;
@@ -63,8 +64,20 @@ public final class UserService {
     private final InstantSource clock;
     private final PasswordHasher hasher;
     private final StripedLocks locks = new StripedLocks(256);
+    /** Decoded accounts by id, for hydration; a profile change is never undone by a racing read. */
+    private final RecordCache<Account> cache;
+
+    /** Default size of the decoded-account cache. */
+    public static final int DEFAULT_CACHE_ACCOUNTS = 100_000;
 
     public UserService(KeyValueStore store, IdGenerator ids, InstantSource clock, PasswordHasher hasher) {
+        this(store, ids, clock, hasher, DEFAULT_CACHE_ACCOUNTS);
+    }
+
+    /** @param cacheAccounts how many decoded accounts to keep in memory (0: none) */
+    public UserService(KeyValueStore store, IdGenerator ids, InstantSource clock, PasswordHasher hasher,
+                       int cacheAccounts) {
+        this.cache = new RecordCache<>(cacheAccounts);
         this.store = requireNonNull(store, "store");
         this.ids = requireNonNull(ids, "ids");
         this.clock = requireNonNull(clock, "clock");
@@ -218,8 +231,18 @@ public final class UserService {
     }
 
     public Optional<Account> get(long id) {
+        Account cached = cache.getIfPresent(id);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        long stamp = cache.stamp();
         byte[] v = store.get(Table.ACCOUNTS, Bytes.key(id));
-        return v == null ? Optional.empty() : Optional.of(RecordCodec.decode(v, Account.class));
+        if (v == null) {
+            return Optional.empty();
+        }
+        Account a = RecordCodec.decode(v, Account.class);
+        cache.putLoaded(stamp, id, a);
+        return Optional.of(a);
     }
 
     /** The account or a 404. */
@@ -239,16 +262,25 @@ public final class UserService {
 
     /** Accounts by id in one multiget; missing ones are left out. */
     public Map<Long, Account> getAll(long[] ids) {
-        List<byte[]> keys = new ArrayList<>(ids.length);
-        for (long id : ids) {
-            keys.add(Bytes.key(id));
-        }
-        List<byte @Nullable []> values = store.multiGet(Table.ACCOUNTS, keys);
         Map<Long, Account> out = new HashMap<>(ids.length * 2);
-        for (byte[] v : values) {
+        List<byte[]> keys = new ArrayList<>();
+        for (long id : ids) {
+            Account a = cache.getIfPresent(id);
+            if (a != null) {
+                out.put(id, a);
+            } else {
+                keys.add(Bytes.key(id));
+            }
+        }
+        if (keys.isEmpty()) {
+            return out;
+        }
+        long stamp = cache.stamp();
+        for (byte[] v : store.multiGet(Table.ACCOUNTS, keys)) {
             if (v != null) {
                 Account a = RecordCodec.decode(v, Account.class);
                 out.put(a.id(), a);
+                cache.putLoaded(stamp, a.id(), a);
             }
         }
         return out;
@@ -296,6 +328,7 @@ public final class UserService {
             store.commit(new WriteBatch()
                     .put(Table.ACCOUNTS, Bytes.key(id), RecordCodec.encode(updated))
                     .append(new Event(ids.nextId(), EventType.ACCOUNT_UPDATED, id, id, 0, clock.millis())));
+            cache.invalidate(id);
             return updated;
         });
     }
@@ -307,6 +340,7 @@ public final class UserService {
             store.commit(new WriteBatch()
                     .put(Table.ACCOUNTS, Bytes.key(id), RecordCodec.encode(updated))
                     .append(new Event(ids.nextId(), EventType.ACCOUNT_UPDATED, id, id, 0, clock.millis())));
+            cache.invalidate(id);
             return updated;
         });
     }

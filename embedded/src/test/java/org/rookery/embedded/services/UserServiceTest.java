@@ -386,4 +386,19 @@ class UserServiceTest {
         assertThat(f.users.counts(alice.id()).statuses()).as("seed %d", seed).isEqualTo(onTimeline);
         assertThat(f.tweets.counts(new long[] {shared.id()})[0].reposts()).as("seed %d", seed).isEqualTo(reposted ? 1 : 0);
     }
+
+    @Test
+    void aProfileChangeIsSeenByTheNextReadThoughTheAccountWasCached() {
+        Account a = f.signUp("cachedprofile");
+        assertThat(f.users.get(a.id())).get().extracting(Account::locked).isEqualTo(false);
+        assertThat(f.users.getAll(new long[] {a.id()})).containsKey(a.id()); // both read paths have it cached
+
+        f.users.updateProfile(a.id(), "New Name", null, true, null);
+
+        assertThat(f.users.get(a.id())).get().satisfies(x -> {
+            assertThat(x.displayName()).isEqualTo("New Name");
+            assertThat(x.locked()).isTrue();
+        });
+        assertThat(f.users.getAll(new long[] {a.id()}).get(a.id()).locked()).isTrue();
+    }
 }

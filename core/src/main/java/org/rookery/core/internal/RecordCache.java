@@ -1,0 +1,55 @@
+package org.rookery.core.internal;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A bounded cache (Caffeine) of records decoded from the store, keyed by id, that a write can never
+ * leave stale. The race to close: a read loads a record just before a write commits, and puts it
+ * after the write invalidated it. So writers, after their commit and before they acknowledge, call
+ * {@link #invalidate}, which bumps a write counter and then drops the entries; readers take a
+ * {@link #stamp} before they load and, having put what they loaded, take it back out if the counter
+ * moved ({@link #putLoaded}). A read either sees the counter move and keeps nothing, or put its
+ * entry before the invalidation, which then drops it.
+ *
+ * <p>Thread-safe.
+ */
+public final class RecordCache<V> {
+    private final Cache<Long, V> cache;
+    private final AtomicLong writes = new AtomicLong();
+
+    /** @param maxEntries records kept (0: none; every read goes to the store) */
+    public RecordCache(int maxEntries) {
+        if (maxEntries < 0) {
+            throw new IllegalArgumentException("maxEntries: " + maxEntries + " (expected: >= 0)");
+        }
+        this.cache = Caffeine.newBuilder().maximumSize(maxEntries).build();
+    }
+
+    public @Nullable V getIfPresent(long id) {
+        return cache.getIfPresent(id);
+    }
+
+    /** Take before loading from the store; hand to {@link #putLoaded}. */
+    public long stamp() {
+        return writes.get();
+    }
+
+    /** Keeps a record loaded after {@code stamp}, unless a write came in between. */
+    public void putLoaded(long stamp, long id, V value) {
+        cache.put(id, value);
+        if (writes.get() != stamp) {
+            cache.invalidate(id);
+        }
+    }
+
+    /** Forgets records a committed write changed or removed; call before acknowledging the write. */
+    public void invalidate(long... ids) {
+        writes.incrementAndGet();
+        for (long id : ids) {
+            cache.invalidate(id);
+        }
+    }
+}
