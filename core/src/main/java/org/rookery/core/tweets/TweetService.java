@@ -704,6 +704,18 @@ public final class TweetService {
     }
 
     /** The newest tweet time of an author, 0 if none: Mastodon's last_status_at. */
+    /** {@link #lastTweetAt} of many authors, with one store cursor, in the order of {@code authorIds}. */
+    public long[] lastTweetAtEach(long[] authorIds) {
+        byte[][] prefixes = new byte[authorIds.length][];
+        for (int i = 0; i < authorIds.length; i++) {
+            prefixes[i] = Bytes.key(authorIds[i]);
+        }
+        long[] out = new long[authorIds.length];
+        store.scanNewest(Table.USER_TIMELINES, prefixes, new byte[authorIds.length][], 1,
+                (i, k, v) -> out[i] = Bytes.getLong(k, 8));
+        return out;
+    }
+
     public long lastTweetAt(long authorId) {
         long[] last = {0};
         store.scan(Table.USER_TIMELINES, Bytes.key(authorId), null, true, (k, v) -> {

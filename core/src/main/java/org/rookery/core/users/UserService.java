@@ -292,6 +292,22 @@ public final class UserService {
         return new AccountCounts(count(v.get(0)), count(v.get(1)), count(v.get(2)));
     }
 
+    /** {@link #counts} of many accounts in one multiget, in the order of {@code ids}. */
+    public AccountCounts[] countsEach(long[] ids) {
+        List<byte[]> keys = new ArrayList<>(ids.length * 3);
+        for (long id : ids) {
+            keys.add(counterKey(id, FOLLOWERS));
+            keys.add(counterKey(id, FOLLOWING));
+            keys.add(counterKey(id, STATUSES));
+        }
+        List<byte @Nullable []> v = store.multiGet(Table.COUNTERS, keys);
+        AccountCounts[] out = new AccountCounts[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = new AccountCounts(count(v.get(3 * i)), count(v.get(3 * i + 1)), count(v.get(3 * i + 2)));
+        }
+        return out;
+    }
+
     private static long count(byte @Nullable [] v) {
         return v == null ? 0 : Math.max(0, Bytes.fromLittleEndian(v));
     }

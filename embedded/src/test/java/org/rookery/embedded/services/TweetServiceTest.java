@@ -804,4 +804,25 @@ class TweetServiceTest {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void batchedAccountFiguresMatchTheOneAtATimeOnes() {
+        post(alice, "one");
+        Tweet last = post(alice, "two");
+        Tweet bobs = post(bob, "bob's");
+        f.graph.follow(bob.id(), alice.id(), true, false);
+        long nobody = 424242L;
+        long[] ids = {alice.id(), bob.id(), carol.id(), nobody};
+
+        long[] lastTweets = f.tweets.lastTweetAtEach(ids);
+        org.rookery.core.model.AccountCounts[] counts = f.users.countsEach(ids);
+
+        assertThat(lastTweets).containsExactly(last.id(), bobs.id(), 0, 0);
+        for (int i = 0; i < ids.length; i++) {
+            assertThat(lastTweets[i]).isEqualTo(f.tweets.lastTweetAt(ids[i]));
+            assertThat(counts[i]).isEqualTo(f.users.counts(ids[i]));
+        }
+        assertThat(counts[0].followers()).isEqualTo(1);
+        assertThat(counts[0].statuses()).isEqualTo(2);
+    }
 }

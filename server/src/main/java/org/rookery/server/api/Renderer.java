@@ -88,11 +88,13 @@ public final class Renderer {
     /** Accounts in the given order; ids that no longer exist are left out. */
     public List<Map<String, Object>> accounts(String base, long[] ids) {
         Map<Long, Account> found = users.getAll(ids);
+        AccountCounts[] counts = users.countsEach(ids);
+        long[] lastTweets = tweets.lastTweetAtEach(ids);
         List<Map<String, Object>> out = new ArrayList<>(ids.length);
-        for (long id : ids) {
-            Account a = found.get(id);
+        for (int i = 0; i < ids.length; i++) {
+            Account a = found.get(ids[i]);
             if (a != null) {
-                out.add(account(base, a));
+                out.add(account(base, a, counts[i], lastTweets[i]));
             }
         }
         return out;
@@ -176,10 +178,12 @@ public final class Renderer {
         Map<Long, Account> accounts = users.getAll(java.util.stream.LongStream.concat(
                 java.util.Arrays.stream(authorIds), java.util.Arrays.stream(mentionIds)).distinct().toArray());
         Map<Long, Map<String, Object>> renderedAccounts = new HashMap<>();
-        for (long aid : authorIds) {
-            Account a = accounts.get(aid);
+        AccountCounts[] authorCounts = users.countsEach(authorIds);
+        long[] lastTweets = tweets.lastTweetAtEach(authorIds);
+        for (int i = 0; i < authorIds.length; i++) {
+            Account a = accounts.get(authorIds[i]);
             if (a != null) {
-                renderedAccounts.put(aid, account(base, a));
+                renderedAccounts.put(authorIds[i], account(base, a, authorCounts[i], lastTweets[i]));
             }
         }
         TweetCounts[] counts = tweets.counts(tweetIds);
