@@ -34,10 +34,10 @@ import org.rookery.core.tweets.TweetService;
  * SST files, then every reader is reconstructed {@code --warmup-passes} times (2) unmeasured and
  * {@code --passes} times (3) measured.
  *
- * <p>Measured in the same run: {@code rebuild}'s steps re-enacted and timed, to show where the time
- * goes; a what-if of the same rebuild hydrating the merged ids lazily (in order, a chunk at a time,
- * until 800 are accepted) instead of all of them; and references: the RocksDB reads alone (the
- * user-timeline scans of the first slice, a multiGet of 800 tweets).
+ * <p>Measured in the same run: references, the RocksDB reads alone (the user-timeline scans of the
+ * first slice with one iterator per followee, a multiGet of 800 tweets). With {@code --breakdown=true}
+ * also the first rebuild algorithm's steps re-enacted and timed (how the first measurement found
+ * where the time went) and its what-if of lazy hydration, which {@code reconstruct} now does.
  *
  * <pre>{@code
  * ./rookery build    # or: mvn -B -ntp -q -DskipTests package -pl bench -am
@@ -61,6 +61,9 @@ public final class ReconstructionBench {
         int threads = HomeWorld.intOpt(o, "threads", 4);
         int warmupPasses = HomeWorld.intOpt(o, "warmup-passes", 2);
         int passes = HomeWorld.intOpt(o, "passes", 3);
+        // The breakdown re-enacts the first rebuild algorithm (fetch every merged id, one scan per
+        // followee) step by step: how the first measurement found where the time went. Off by default.
+        boolean breakdown = Boolean.parseBoolean(o.getOrDefault("breakdown", "false"));
         long seed = HomeWorld.longOpt(o, "seed", 20261124L);
         String jfr = o.get("jfr");
         HomeWorld.printMachine("reconstruction benchmark", args);
@@ -155,7 +158,12 @@ public final class ReconstructionBench {
             System.out.printf(Locale.ROOT, "  entries per rebuilt timeline: %.1f (capacity %d)%n",
                     entries / (double) (passes * readers.length), CAPACITY);
 
-            new Parts(w, readers, nFollows).run();
+            if (breakdown) {
+                new Parts(w, readers, nFollows).run();
+            } else {
+                Parts refs = new Parts(w, readers, nFollows);
+                refs.references();
+            }
         }
     }
 
@@ -347,7 +355,11 @@ public final class ReconstructionBench {
             System.out.printf(Locale.ROOT, "  tweets fetched and decoded per rebuild: mean %.0f, max %d%n",
                     lazyFetched.getMean(), lazyFetched.getMaxValue());
 
-            // Reference: the same RocksDB work with nothing else, and one multiGet of just 800 tweets.
+            references();
+        }
+
+        /** Reference: the first slice's RocksDB work with nothing else, and one multiGet of just 800 tweets. */
+        void references() {
             Histogram scans = HomeWorld.histogram();
             Histogram get800 = HomeWorld.histogram();
             for (long r : readers) {
