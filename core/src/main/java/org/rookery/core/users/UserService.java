@@ -287,9 +287,7 @@ public final class UserService {
     }
 
     public AccountCounts counts(long id) {
-        List<byte @Nullable []> v = store.multiGet(Table.COUNTERS,
-                List.of(counterKey(id, FOLLOWERS), counterKey(id, FOLLOWING), counterKey(id, STATUSES)));
-        return new AccountCounts(count(v.get(0)), count(v.get(1)), count(v.get(2)));
+        return countsEach(new long[] {id})[0];
     }
 
     /** {@link #counts} of many accounts in one multiget, in the order of {@code ids}. */
