@@ -110,8 +110,8 @@ public final class Main implements Runnable {
     }
 
     @Command(name = "social-mix", mixinStandardHelpOptions = true,
-            description = {"DeathStarBench socialNetwork's mix: 60% home-timeline reads, 30% user-timeline reads,",
-                    "10% posts with 1-6 mentions and a link. --rate is the total (default 500/s)."})
+            description = {"DeathStarBench socialNetwork's mix: 60%% home-timeline reads, 30%% user-timeline reads,",
+                    "10%% posts with 1-6 mentions and a link. --rate is the total (default 500/s)."})
     static final class SocialMix extends WorkloadCommand {
         @Override
         Bench.Workload workload() {
