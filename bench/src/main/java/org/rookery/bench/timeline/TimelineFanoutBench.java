@@ -319,12 +319,7 @@ public final class TimelineFanoutBench {
                 }
                 now = System.nanoTime();
             } while (now < deadline);
-            long cpu = THREADS.getCurrentThreadCpuTime() - cpuStart;
-            Rate rate = new Rate(delivered / ((now - start) / 1e9), delivered / (cpu / 1e9));
-            System.out.printf(Locale.ROOT, "  %-9s %,13.0f deliveries/s, %,13.0f per CPU-second (on CPU %.0f%% of the time; "
-                            + "%,d tweets, %,d deliveries, %.2f s)%n",
-                    label, rate.wall(), rate.cpu(), 100.0 * cpu / (now - start), tweetCount, delivered, (now - start) / 1e9);
-            return rate;
+            return report(label, delivered, tweetCount, start, now, THREADS.getCurrentThreadCpuTime() - cpuStart);
         }
 
         /**
@@ -361,7 +356,11 @@ public final class TimelineFanoutBench {
                 }
                 now = System.nanoTime();
             } while (now < deadline);
-            long cpu = THREADS.getCurrentThreadCpuTime() - cpuStart;
+            return report(label, delivered, tweetCount, start, now, THREADS.getCurrentThreadCpuTime() - cpuStart);
+        }
+
+        /** Prints and returns the rates of a measured round. */
+        private static Rate report(String label, long delivered, long tweetCount, long start, long now, long cpu) {
             Rate rate = new Rate(delivered / ((now - start) / 1e9), delivered / (cpu / 1e9));
             System.out.printf(Locale.ROOT, "  %-9s %,13.0f deliveries/s, %,13.0f per CPU-second (on CPU %.0f%% of the time; "
                             + "%,d tweets, %,d deliveries, %.2f s)%n",

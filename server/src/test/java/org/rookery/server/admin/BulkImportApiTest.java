@@ -1,16 +1,14 @@
 package org.rookery.server.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.rookery.server.testing.Await.eventually;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.rookery.server.testing.ApiClient;
@@ -59,19 +57,6 @@ class BulkImportApiTest {
 
     static ApiClient.Body lines(String text) {
         return ApiClient.raw("text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static <T> T eventually(Supplier<T> read, Predicate<T> done) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        T v = read.get();
-        while (!done.test(v)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 20 s; last value: " + v);
-            }
-            Thread.onSpinWait();
-            v = read.get();
-        }
-        return v;
     }
 
     static List<String> homeTexts(ApiClient api, User u) {

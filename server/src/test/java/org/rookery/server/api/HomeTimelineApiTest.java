@@ -1,6 +1,7 @@
 package org.rookery.server.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.rookery.server.testing.Await.eventually;
 import static org.rookery.server.testing.MastodonSchema.assertEachValid;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.rookery.server.testing.ApiClient;
@@ -47,19 +47,6 @@ class HomeTimelineApiTest {
             }
             Thread.onSpinWait();
         }
-    }
-
-    private static <T> T eventually(Supplier<T> read, java.util.function.Predicate<T> done) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        T v = read.get();
-        while (!done.test(v)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 20 s; last value: " + v);
-            }
-            Thread.onSpinWait();
-            v = read.get();
-        }
-        return v;
     }
 
     private void follow(User a, User b, boolean reblogs) {
