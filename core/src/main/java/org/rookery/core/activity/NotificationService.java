@@ -13,6 +13,7 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.activity.Notification.Type;
 import org.rookery.core.event.Event;
+import org.rookery.core.event.EventType;
 import org.rookery.core.event.LogRecord;
 import org.rookery.core.graph.GraphService;
 import org.rookery.core.internal.LongIntHashMap;
@@ -188,6 +189,9 @@ public final class NotificationService {
         private void followed(Event e) {
             long follower = e.actorId();
             long followee = e.subjectId();
+            if (e.objectId() == EventType.FOLLOW_IMPORTED) {
+                return; // an operator's import of relationships that existed before: not news to anyone
+            }
             flush();
             if (store.get(Table.NOTIFICATIONS, requestKey(followee, follower)) != null) {
                 // An authorized request: its notification has been handled, and the owner knows of the follow.

@@ -6,7 +6,10 @@ public enum EventType {
     TWEET_CREATED(1),
     /** actor deleted tweet {@code subject}; {@code object} as at creation. */
     TWEET_DELETED(2),
-    /** actor follows user {@code subject}. */
+    /**
+     * actor follows user {@code subject}; {@code object} is {@link #FOLLOW_IMPORTED} when the follow
+     * came from an operator's bulk import (a relationship that already existed elsewhere), else 0.
+     */
     FOLLOWED(3),
     /** actor stopped following user {@code subject}. */
     UNFOLLOWED(4),
@@ -57,4 +60,7 @@ public enum EventType {
         }
         return t;
     }
+
+    /** {@link #FOLLOWED}'s {@code object} for a bulk-imported follow: nobody is notified of it. */
+    public static final long FOLLOW_IMPORTED = 1;
 }

@@ -234,6 +234,9 @@ public final class GraphService {
      * checked and written under the locks of all its pairs (the same pair locks {@link #follow}
      * takes) as one atomic, durable batch. The edges are split by lock stripe into parts that never
      * share a lock, and the parts run concurrently, so one part's checks overlap another's commit.
+     * The events say the follows were imported ({@link EventType#FOLLOW_IMPORTED}): they are
+     * relationships that existed before, so nobody gets a notification of them (a migrated graph of
+     * millions of edges would otherwise flood every inbox, and the notifications consumer with it).
      * Protected accounts are followed directly, as an operator's import, and a pending request of the
      * same pair is replaced by the follow. Edges are followed with reposts shown and without post
      * notifications, the API's defaults. Edges that cannot be made are reported and skipped; the
@@ -362,7 +365,7 @@ public final class GraphService {
                     mb[m] = b;
                     medge[m] = ids.nextId();
                     m++;
-                    batch.append(new Event(ids.nextId(), EventType.FOLLOWED, a, b, 0, now));
+                    batch.append(new Event(ids.nextId(), EventType.FOLLOWED, a, b, EventType.FOLLOW_IMPORTED, now));
                     out[i] = ImportOutcome.FOLLOWED;
                 }
             }

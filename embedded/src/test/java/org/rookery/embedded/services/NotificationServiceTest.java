@@ -182,6 +182,18 @@ class NotificationServiceTest {
     }
 
     @Test
+    void bulkImportedFollowsNotifyNobodyWhileAnApiFollowStillDoes() throws Exception {
+        f.graph.followAll(new long[] {bob.id(), carol.id()}, new long[] {alice.id(), alice.id()});
+        deliver();
+        assertThat(f.graph.relationship(alice.id(), bob.id()).followedBy()).isTrue();
+        assertThat(seen(alice)).as("an operator's import carries relationships that existed before").isEmpty();
+
+        f.graph.follow(alice.id(), bob.id(), true, false);
+        deliver();
+        assertThat(seen(bob)).containsExactly(seen(Type.FOLLOW, alice, 0));
+    }
+
+    @Test
     void aHandledFollowRequestGoesAwayAndAnAuthorizedOneIsNotAnnouncedAsAFollow() throws Exception {
         Account dave = f.signUpLocked("dave");
         Account erin = f.signUp("erin");

@@ -1,5 +1,7 @@
 package org.rookery.server.api;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -34,10 +36,46 @@ public final class Renderer {
 
     private final UserService users;
     private final TweetService tweets;
+    /**
+     * Status content as HTML, by tweet id. Content is a function of the text (immutable), the base
+     * URL and the handles of the mentioned accounts (handles never change), so an entry never goes
+     * stale; rendering it is the most expensive part of a timeline page (the linkifying regex).
+     */
+    private final Cache<Long, Content> contents;
+
+    private record Content(String base, String html) {}
 
     public Renderer(UserService users, TweetService tweets) {
+        this(users, tweets, 100_000);
+    }
+
+    /** @param contentCacheSize statuses whose rendered content is kept (0: render on every read) */
+    public Renderer(UserService users, TweetService tweets, int contentCacheSize) {
         this.users = users;
         this.tweets = tweets;
+        this.contents = Caffeine.newBuilder().maximumSize(contentCacheSize).build();
+    }
+
+    private String content(String base, Tweet t, Map<Long, Account> accounts) {
+        Content c = contents.getIfPresent(t.id());
+        if (c != null && c.base().equals(base)) {
+            return c.html();
+        }
+        Map<String, String> mentionHandles = new HashMap<>();
+        boolean allKnown = true;
+        for (long mid : t.mentionIds()) {
+            Account ma = accounts.get(mid);
+            if (ma != null) {
+                mentionHandles.put(ma.handle().toLowerCase(java.util.Locale.ROOT), ma.handle());
+            } else {
+                allKnown = false;
+            }
+        }
+        String html = "<p>" + linkify(base, t.text(), mentionHandles) + "</p>";
+        if (allKnown) {
+            contents.put(t.id(), new Content(base, html));
+        }
+        return html;
     }
 
     public static String iso(long millis) {
@@ -193,7 +231,7 @@ public final class Renderer {
         for (int i = 0; i < tweetIds.length; i++) {
             index.put(tweetIds[i], i);
         }
-        Hydrated h = new Hydrated(base, viewerId, everything, accounts, renderedAccounts, counts, faved, reposted, index);
+        Hydrated h = new Hydrated(this, base, viewerId, everything, accounts, renderedAccounts, counts, faved, reposted, index);
         List<Map<String, Object>> out = new ArrayList<>(page.size());
         for (Tweet t : page) {
             out.add(h.render(t, true));
@@ -201,7 +239,7 @@ public final class Renderer {
         return out;
     }
 
-    private record Hydrated(String base, long viewerId, Map<Long, Tweet> tweets, Map<Long, Account> accounts,
+    private record Hydrated(Renderer r, String base, long viewerId, Map<Long, Tweet> tweets, Map<Long, Account> accounts,
                             Map<Long, Map<String, Object>> renderedAccounts, TweetCounts[] counts, boolean[] faved,
                             boolean[] reposted, Map<Long, Integer> index) {
 
@@ -215,12 +253,10 @@ public final class Renderer {
             m.put("url", base + "/@" + handle + "/" + t.id());
             m.put("created_at", iso(t.createdAtMillis()));
             m.put("account", renderedAccounts.get(t.authorId()));
-            Map<String, String> mentionHandles = new HashMap<>();
             List<Map<String, Object>> mentions = new ArrayList<>();
             for (long mid : t.mentionIds()) {
                 Account ma = accounts.get(mid);
                 if (ma != null) {
-                    mentionHandles.put(ma.handle().toLowerCase(java.util.Locale.ROOT), ma.handle());
                     Map<String, Object> mm = new LinkedHashMap<>();
                     mm.put("id", id(ma.id()));
                     mm.put("username", ma.handle());
@@ -229,7 +265,7 @@ public final class Renderer {
                     mentions.add(mm);
                 }
             }
-            m.put("content", t.isRepost() ? "" : "<p>" + linkify(base, t.text(), mentionHandles) + "</p>");
+            m.put("content", t.isRepost() ? "" : r.content(base, t, accounts));
             m.put("visibility", t.visibility().apiName());
             m.put("sensitive", t.sensitive());
             m.put("spoiler_text", t.spoilerText());

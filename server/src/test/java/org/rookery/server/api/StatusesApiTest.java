@@ -324,6 +324,12 @@ class StatusesApiTest {
                 .contains("<a href=\"" + server.baseUrl() + "/tags/rookery\" class=\"mention hashtag\" rel=\"tag\">#<span>Rookery</span></a>")
                 .contains("<a href=\"https://example.com/a?b=c&amp;d=e\" rel=\"nofollow noopener\" target=\"_blank\">")
                 .endsWith(".</p>");
+        // Rendered content is kept per status: later reads, by anyone, see exactly the same.
+        for (User viewer : new User[] {author, bob, null}) {
+            JsonNode again = api.get("/api/v1/statuses/" + s.get("id").asText(), viewer == null ? null : viewer.token())
+                    .expect(200).json();
+            assertThat(again.get("content").asText()).isEqualTo(content);
+        }
     }
 
     @Test
