@@ -1089,6 +1089,31 @@ public final class RocksStore implements KeyValueStore, EventLog {
         return refusedBatches.sum();
     }
 
+    /** RocksDB's estimate of the bytes compaction still has to rewrite, over all column families (0 once settled). */
+    public long pendingCompactionBytes() {
+        return longProperty("rocksdb.estimate-pending-compaction-bytes", true);
+    }
+
+    /** Compactions running now. */
+    public long runningCompactions() {
+        return longProperty("rocksdb.num-running-compactions", false);
+    }
+
+    private long longProperty(String name, boolean aggregated) {
+        try {
+            enter();
+        } catch (IllegalStateException closedAlready) {
+            return 0;
+        }
+        try {
+            return aggregated ? db.getAggregatedLongProperty(name) : db.getLongProperty(name);
+        } catch (RocksDBException e) {
+            return 0; // a metric, not a reason to fail
+        } finally {
+            exit();
+        }
+    }
+
     public Options options() {
         return options;
     }

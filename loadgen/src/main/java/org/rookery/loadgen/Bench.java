@@ -138,6 +138,7 @@ final class Bench {
             startTarget();
             if (workload != Workload.CEILING) {
                 prepareGraph();
+                settle();
             }
             ServerMetrics before = scrape();
             if (workload == Workload.CEILING) {
@@ -262,6 +263,51 @@ final class Bench {
         loadInfo.put("followed", f.followed());
         loadInfo.put("already", f.already());
         loadInfo.put("rejected", f.rejected());
+    }
+
+    /**
+     * Waits until the server has digested the load: every consumer of the event log has applied the
+     * load's events (a million imported follows are a million events) and RocksDB has no compaction
+     * left to do. Otherwise the measurement pays for the load, and the figures depend on how big the
+     * graph was rather than on the workload.
+     */
+    private void settle() throws InterruptedException {
+        long timeoutNanos = o.settleTimeout.toNanos();
+        if (timeoutNanos <= 0) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        long lastPrint = t0;
+        ServerMetrics m = scrape();
+        while (m != null && !settled(m) && System.nanoTime() - t0 < timeoutNanos) {
+            if (System.nanoTime() - lastPrint > TimeUnit.SECONDS.toNanos(10)) {
+                lastPrint = System.nanoTime();
+                out.printf(Locale.ROOT, "  settling: consumers %,.0f events behind, compaction %,.0f MB pending (%.0f s)%n",
+                        m.consumerLagEvents(), pendingMb(m), (lastPrint - t0) / 1e9);
+            }
+            TimeUnit.MILLISECONDS.sleep(500); // polling a remote server's metrics; there is nothing to await locally
+            m = scrape();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        boolean done = m != null && settled(m);
+        loadInfo.put("settle_s", round(seconds, 2));
+        loadInfo.put("settled", done);
+        if (m == null) {
+            out.println("Settle: the admin port did not answer; measuring without waiting");
+        } else {
+            out.printf(Locale.ROOT, "Settle: %s in %.1f s (consumers %,.0f events behind, compaction %,.0f MB pending)%n",
+                    done ? "event log applied and compactions done" : "gave up waiting", seconds,
+                    m.consumerLagEvents(), pendingMb(m));
+        }
+    }
+
+    private static boolean settled(ServerMetrics m) {
+        return m.consumerLagEvents() == 0 && !(m.compactionPendingBytes() > 0) && !(m.compactionsRunning() > 0);
+    }
+
+    private static double pendingMb(ServerMetrics m) {
+        double b = m.compactionPendingBytes();
+        return Double.isNaN(b) ? 0 : b / (1 << 20);
     }
 
     private int defaultUsers() {

@@ -83,6 +83,12 @@ public final class Options {
     @Option(names = "--probe-timeout", converter = DurationConverter.class, defaultValue = "30s", description = "A post not delivered after this counts as undelivered. Default: ${DEFAULT-VALUE}.")
     Duration probeTimeout = Duration.ofSeconds(30);
 
+    @Option(names = "--settle-timeout", defaultValue = "10m", converter = DurationConverter.class,
+            description = "After loading the graph, wait (at most this long) until every consumer of the event log "
+            + "has applied the load's events and the store's compactions are done, so the measurement does not pay "
+            + "for the load; 0 skips. Default: ${DEFAULT-VALUE}.")
+    Duration settleTimeout = Duration.ofMinutes(10);
+
     @Option(names = "--no-prewarm", negatable = false, description = "timeline-mix, social-mix: do not read every user's home "
             + "timeline once before the run (then the first reads of each user rebuild their timeline and are measured).")
     boolean noPrewarm;

@@ -118,6 +118,7 @@ public final class RookeryServer implements AutoCloseable {
                 .partitions(config.get(Settings.LOG_PARTITIONS))
                 .retention(config.get(Settings.LOG_RETENTION))
                 .syncWrites(config.get(Settings.SYNC_WRITES))
+                .blockCacheBytes((long) config.get(Settings.BLOCK_CACHE_MB) << 20)
                 .maxQueuedBatches(config.get(Settings.COMMIT_QUEUE_MAX))
                 .clock(clock)
                 .build());
@@ -135,7 +136,7 @@ public final class RookeryServer implements AutoCloseable {
                     config.get(Settings.TWEET_CACHE_SIZE));
             home = Timelines.start(config, store, users, graph, tweets, clock, registry);
             services = new Services(config, users, oauth, graph, tweets, store,
-                    Registrations.parse(config.get(Settings.REGISTRATIONS)), new Renderer(users, tweets), home.reads());
+                    Registrations.parse(config.get(Settings.REGISTRATIONS)), new Renderer(users, tweets, config.get(Settings.TWEET_CACHE_SIZE)), home.reads());
             NotificationService notifications = new NotificationService(store, tweets, graph,
                     config.get(Settings.NOTIFICATIONS_CAPACITY));
             notificationsConsumer = new ConsumerLoop(store, NotificationService.CONSUMER, StartFrom.savedOrEarliest(),
@@ -239,6 +240,11 @@ public final class RookeryServer implements AutoCloseable {
                 .description("Batches waiting for the committer").register(registry);
         FunctionCounter.builder("rookery.store.commit.refused", store, RocksStore::refusedBatches)
                 .description("Writes refused with 503 because the commit queue was full").register(registry);
+        Gauge.builder("rookery.store.compaction.pending", store, RocksStore::pendingCompactionBytes)
+                .baseUnit("bytes").description("RocksDB's estimate of the bytes compaction still has to rewrite")
+                .register(registry);
+        Gauge.builder("rookery.store.compactions.running", store, RocksStore::runningCompactions)
+                .description("RocksDB compactions running now").register(registry);
     }
 
     private static void bindInflightMetrics(MeterRegistry registry, InflightLimit limit) {

@@ -51,6 +51,8 @@ public final class Settings {
             "How long the event log keeps events (Tumblr's firehose keeps a week).");
     public static final ConfigKey<Boolean> SYNC_WRITES = boolKey("rookery.store.sync.writes", true,
             "Sync the write-ahead log before acknowledging a write. Turn off only for benchmarks: acknowledged writes may be lost on a crash.");
+    public static final ConfigKey<Integer> BLOCK_CACHE_MB = intKey("rookery.store.block.cache.mb", 256,
+            "RocksDB's block cache (uncompressed blocks, index and bloom filters) shared by all tables, in MiB. Follower lists are read from it on every fanout of an author outside the follower cache, so a graph larger than it is read from compressed files instead.");
     public static final ConfigKey<Integer> MAX_REQUEST_BYTES = intKey("rookery.http.max.request.bytes", 1 << 20,
             "Largest accepted request body; larger ones get 413.");
     public static final ConfigKey<Integer> MAX_INFLIGHT_REQUESTS = intKey("rookery.http.max.inflight.requests", 1024,

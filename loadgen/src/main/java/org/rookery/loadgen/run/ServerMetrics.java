@@ -162,6 +162,21 @@ public final class ServerMetrics {
         return max("rookery_consumer_lag_events", l -> "fanout".equals(l.get("consumer")));
     }
 
+    /** Events appended but not yet applied, summed over every consumer of the log. */
+    public double consumerLagEvents() {
+        return sum("rookery_consumer_lag_events");
+    }
+
+    /** RocksDB's estimate of the bytes compaction still has to rewrite; NaN if the server does not say. */
+    public double compactionPendingBytes() {
+        return max("rookery_store_compaction_pending_bytes");
+    }
+
+    /** RocksDB compactions running; NaN if the server does not say. */
+    public double compactionsRunning() {
+        return max("rookery_store_compactions_running");
+    }
+
     public double fanoutDeliveries() {
         return sum("rookery_fanout_deliveries_total");
     }
