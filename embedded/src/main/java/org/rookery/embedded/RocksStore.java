@@ -424,6 +424,9 @@ public final class RocksStore implements KeyValueStore, EventLog {
         return resource;
     }
 
+    /** Merge operands a counter may pile up in the memtable before a write folds them. */
+    static final long MAX_SUCCESSIVE_MERGES = 64;
+
     private static ColumnFamilyOptions columnOptions(
             List<AutoCloseable> owned, LRUCache cache, BloomFilter bloom, boolean counters) {
         ColumnFamilyOptions o = own(owned, new ColumnFamilyOptions());
@@ -435,6 +438,9 @@ public final class RocksStore implements KeyValueStore, EventLog {
                 .setPinL0FilterAndIndexBlocksInCache(true));
         if (counters) {
             o.setMergeOperatorName("uint64add");
+            // A hot counter (the post total, a celebrity's followers) gets a merge per write; past this
+            // many in the memtable the write folds them into one value, so a read never walks thousands.
+            o.setMaxSuccessiveMerges(MAX_SUCCESSIVE_MERGES);
         }
         return o;
     }

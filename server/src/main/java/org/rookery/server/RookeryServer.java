@@ -143,7 +143,8 @@ public final class RookeryServer implements AutoCloseable {
                     1024, clock, notifications::apply).start();
             bindConsumerMetrics(registry, notificationsConsumer);
 
-            ObjectMapper mapper = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+            ObjectMapper mapper = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                    .registerModule(org.rookery.server.http.JsonTrees.module());
             String bind = config.get(Settings.BIND_ADDRESS);
             ServerBuilder sb = Server.builder()
                     .http(new InetSocketAddress(bind, config.get(Settings.PORT)))
