@@ -89,6 +89,10 @@ public final class Options {
             + "for the load; 0 skips. Default: ${DEFAULT-VALUE}.")
     Duration settleTimeout = Duration.ofMinutes(10);
 
+    @Option(names = "--graph-loaded", negatable = false, description = "The server already holds this graph (an earlier "
+            + "run with the same graph options loaded it): find the accounts but do not send the follows again.")
+    boolean graphLoaded;
+
     @Option(names = "--no-prewarm", negatable = false, description = "timeline-mix, social-mix: do not read every user's home "
             + "timeline once before the run (then the first reads of each user rebuild their timeline and are measured).")
     boolean noPrewarm;

@@ -228,8 +228,8 @@ public final class Report {
         boolean any = false;
         boolean onlyCeiling = stats.keySet().stream().allMatch("ceiling"::equals);
         for (OpStats s : stats.values()) {
-            if ("ceiling".equals(s.name()) && !onlyCeiling) {
-                continue; // measured in its own phase before the workload: its seconds are not these seconds
+            if (s.name().startsWith("ceiling") && !onlyCeiling) {
+                continue; // measured in its own phases around the workload: its seconds are not these seconds
             }
             List<OpStats.Second> secs = s.seconds().stream().filter(x -> x.count() > 0 && x.t() >= 0).toList();
             if (secs.isEmpty()) {
