@@ -38,6 +38,7 @@ import org.rookery.loadgen.run.DeliveryProbes;
 import org.rookery.loadgen.run.HttpTarget;
 import org.rookery.loadgen.run.OpStats;
 import org.rookery.loadgen.run.OpenLoop;
+import org.rookery.loadgen.run.PageSizes;
 import org.rookery.loadgen.run.Outcome;
 import org.rookery.loadgen.run.PostLedger;
 import org.rookery.loadgen.run.RateProfile;
@@ -94,6 +95,9 @@ final class Bench {
     private final Map<String, Object> extra = new LinkedHashMap<>();
     private final PostLedger ledger = new PostLedger();
     private final AtomicLong postSeq = new AtomicLong();
+    /** Statuses per measured home and user timeline read, from every 16th answer. */
+    private final PageSizes homePages = new PageSizes(16, 20);
+    private final PageSizes userPages = new PageSizes(16, 20);
     private @Nullable EmbeddedServer embedded;
     private HttpTarget http;
     private ScheduledExecutorService timer;
@@ -138,7 +142,7 @@ final class Bench {
             startTarget();
             if (workload != Workload.CEILING) {
                 prepareGraph();
-                settle();
+                settle("");
             }
             ServerMetrics before = scrape();
             if (workload == Workload.CEILING) {
@@ -282,7 +286,7 @@ final class Bench {
      * left to do. Otherwise the measurement pays for the load, and the figures depend on how big the
      * graph was rather than on the workload.
      */
-    private void settle() throws InterruptedException {
+    private void settle(String key) throws InterruptedException {
         long timeoutNanos = o.settleTimeout.toNanos();
         if (timeoutNanos <= 0) {
             return;
@@ -301,8 +305,8 @@ final class Bench {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         boolean done = m != null && settled(m);
-        loadInfo.put("settle_s", round(seconds, 2));
-        loadInfo.put("settled", done);
+        loadInfo.put(key + "settle_s", round(seconds, 2));
+        loadInfo.put(key + "settled", done);
         if (m == null) {
             out.println("Settle: the admin port did not answer; measuring without waiting");
         } else {
@@ -351,8 +355,13 @@ final class Bench {
         FollowerGraph g = graph();
         return () -> {
             int u = readers.length > 0 ? readers[rnd.nextInt(readers.length)] : rnd.nextInt(g.users());
-            return http.get("/api/v1/timelines/home?limit=20", accounts().authorization(u))
-                    .thenApply(r -> Outcome.of(r.status().code()));
+            return http.get("/api/v1/timelines/home?limit=20", accounts().authorization(u)).thenApply(r -> {
+                Outcome outcome = Outcome.of(r.status().code());
+                if (outcome == Outcome.OK) {
+                    homePages.offer(() -> r.content().array());
+                }
+                return outcome;
+            });
         };
     }
 
@@ -363,7 +372,13 @@ final class Bench {
             int viewer = rnd.nextInt(g.users());
             int target = rnd.nextInt(g.users());
             return http.get("/api/v1/accounts/" + accounts().id(target) + "/statuses?limit=20",
-                    accounts().authorization(viewer)).thenApply(r -> Outcome.of(r.status().code()));
+                    accounts().authorization(viewer)).thenApply(r -> {
+                        Outcome outcome = Outcome.of(r.status().code());
+                        if (outcome == Outcome.OK) {
+                            userPages.offer(() -> r.content().array());
+                        }
+                        return outcome;
+                    });
         };
     }
 
@@ -488,6 +503,7 @@ final class Bench {
         streams.add(new OpenLoop.Stream(stats("home", reads, duration), homeOp(new int[0], 0x401E), RateProfile.constant(reads)));
         streams.add(new OpenLoop.Stream(stats("post", posts, duration), postOp(() -> authors.nextInt(g.users()), 0, false, 0x9057),
                 RateProfile.constant(posts)));
+        history();
         prewarm();
         out.printf(Locale.ROOT, "timeline-mix: %,.0f home reads/s + %,.0f posts/s for %.0f s (warm-up %.0f s)%n", reads, posts, duration, warmup);
         withProbes();
@@ -504,6 +520,7 @@ final class Bench {
         streams.add(new OpenLoop.Stream(stats("user", 0.3 * total, duration), userOp(0x05E2), RateProfile.constant(0.3 * total)));
         streams.add(new OpenLoop.Stream(stats("post", 0.1 * total, duration), postOp(() -> authors.nextInt(g.users()), 6, true, 0x9057),
                 RateProfile.constant(0.1 * total)));
+        history();
         prewarm();
         out.printf(Locale.ROOT, "social-mix: %,.0f ops/s (60%% home, 30%% user timelines, 10%% posts with 1-6 mentions and a link) for %.0f s%n",
                 total, duration);
@@ -677,6 +694,48 @@ final class Bench {
         CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
         out.printf(Locale.ROOT, "  %,d home timelines made resident in %.1f s (%,d reads failed)%n", users.length,
                 (System.nanoTime() - t0) / 1e9, failed.get());
+    }
+
+    /**
+     * Posts statuses by random authors until an average home timeline holds {@code --history-entries}
+     * of them, then waits for the fanout: without a history, the early reads of a run return pages
+     * of a few statuses, not 20, and measure a cheaper read than the one a user makes. A post by
+     * author {@code a} reaches {@code followers(a)} timelines, so {@code h} posts by uniform authors
+     * put {@code h * edges / users} entries into {@code users} timelines: {@code h = n * users^2 / edges}.
+     * These posts are not in the measured figures nor in the read-back of acknowledged posts.
+     */
+    private void history() throws InterruptedException {
+        FollowerGraph g = graph();
+        if (o.historyEntries <= 0 || g.edges() == 0) {
+            return;
+        }
+        long n = Math.max(1, Math.round((double) o.historyEntries * g.users() * g.users() / g.edges()));
+        out.printf(Locale.ROOT, "History: %,d posts by random authors, so an average home timeline holds %d (--history-entries)...%n",
+                n, o.historyEntries);
+        long t0 = System.nanoTime();
+        SplittableRandom rnd = new SplittableRandom(o.seed ^ 0x4157);
+        Semaphore slots = new Semaphore(64);
+        AtomicLong failed = new AtomicLong();
+        for (long i = 0; i < n; i++) {
+            int u = rnd.nextInt(g.users());
+            String form = "status=" + java.net.URLEncoder.encode("earlier post " + i + " from " + accounts().username(u)
+                    + " #rookery", java.nio.charset.StandardCharsets.UTF_8);
+            slots.acquire();
+            http.postForm("/api/v1/statuses", accounts().authorization(u), form).whenComplete((r, e) -> {
+                if (e != null || !r.status().isSuccess()) {
+                    failed.incrementAndGet();
+                }
+                slots.release();
+            });
+        }
+        slots.acquire(64);
+        slots.release(64);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        out.printf(Locale.ROOT, "  %,d posted in %.1f s (%,.0f/s, %,d refused or failed)%n", n - failed.get(), seconds,
+                n / Math.max(1e-9, seconds), failed.get());
+        loadInfo.put("history_posts", n - failed.get());
+        loadInfo.put("history_s", round(seconds, 2));
+        settle("history_");
     }
 
     private void prewarm() {
@@ -884,6 +943,12 @@ final class Bench {
         if (ledger.size() > 0 || workload != Workload.CEILING) {
             r.put("acknowledged_posts", ledger.size());
             r.put("lost_acknowledged", lost < 0 ? null : lost);
+        }
+        if (homePages.sampled() > 0) {
+            r.put("home_page", homePages.summary());
+        }
+        if (userPages.sampled() > 0) {
+            r.put("user_page", userPages.summary());
         }
         r.putAll(extra);
         r.put("server", serverFigures(before, after));

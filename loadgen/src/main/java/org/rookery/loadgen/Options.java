@@ -93,6 +93,11 @@ public final class Options {
             + "run with the same graph options loaded it): find the accounts but do not send the follows again.")
     boolean graphLoaded;
 
+    @Option(names = "--history-entries", defaultValue = "40", description = "timeline-mix, social-mix: before measuring, "
+            + "post statuses by random authors until an average home timeline holds this many (so a read returns a full "
+            + "page of 20 hydrated statuses, not the few a fresh graph has); 0 skips. Default: ${DEFAULT-VALUE}.")
+    int historyEntries = 40;
+
     @Option(names = "--no-prewarm", negatable = false, description = "timeline-mix, social-mix: do not read every user's home "
             + "timeline once before the run (then the first reads of each user rebuild their timeline and are measured).")
     boolean noPrewarm;

@@ -1,6 +1,7 @@
 package org.rookery.loadgen;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -62,6 +63,12 @@ class TimelineMixEndToEndTest {
             }
         }
         assertThat(r.path("operations").path("ceiling").path("rate").asDouble()).as(seed).isPositive();
+        // The history posted before measuring fills the timelines: reads return (nearly) full pages.
+        double historyPosts = 40.0 * 200 * 200 / r.path("graph").path("edges").asLong();
+        assertThat((double) r.path("load").path("history_posts").asLong()).as(seed).isCloseTo(historyPosts, within(1.0));
+        assertThat(r.path("home_page").path("sampled").asLong()).as(seed).isPositive();
+        assertThat(r.path("home_page").path("mean_statuses").asDouble()).as("statuses per home read; " + seed).isGreaterThan(15);
+        assertThat(console).as(seed).contains("home reads returned");
 
         assertThat(r.path("acknowledged_posts").asLong()).as(seed).isGreaterThanOrEqualTo(post.path("count").asLong());
         assertThat(r.path("lost_acknowledged").asLong()).as("acknowledged posts that could not be read back; " + seed).isZero();

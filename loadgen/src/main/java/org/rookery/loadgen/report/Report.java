@@ -110,6 +110,13 @@ public final class Report {
         if (result.get("ceiling_rate") != null) {
             b.append("same-run HTTP ceiling: ").append(result.get("ceiling_rate")).append(" requests/s\n");
         }
+        for (String op : List.of("home", "user")) {
+            if (result.get(op + "_page") instanceof Map<?, ?> pg) {
+                b.append(String.format(Locale.ROOT, "%s reads returned %s statuses on average (%s answers counted, 1 in %s; "
+                                + "full pages of 20: %s, empty: %s)%n", op, num(pg.get("mean_statuses")), pg.get("sampled"),
+                        pg.get("sample_every"), pg.get("full_pages"), pg.get("empty_pages")));
+            }
+        }
         Object lag = result.get("delivery_lag_ms");
         if (lag instanceof Map<?, ?> l) {
             b.append(String.format(Locale.ROOT, "delivery lag ms: p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  (%s posts followed, %s undelivered)%n",
