@@ -58,32 +58,42 @@ def best(candidates):
     return max(candidates, key=lambda c: c[0]) if candidates else None
 
 
-def figures(results, read_p99_ms, lag_p99_ms):
+def page_size(r):
+    """Mean statuses per measured home read, or None when the run did not count them."""
+    return (r.get("home_page") or {}).get("mean_statuses")
+
+
+def figures(results, read_p99_ms, lag_p99_ms, min_page=19):
     f = {}
     # Home reads per node: the highest achieved home-read rate whose p99 met the read objective,
-    # with no errors (shed requests disqualify too: the node was past its capacity).
+    # with no errors (shed requests disqualify too: the node was past its capacity), from runs whose
+    # reads returned full pages (Twitter's read is a page of tweets; runs before the history phase,
+    # without "home_page", read mostly empty timelines and do not count).
     f["home_reads_per_node"] = best([
-        (op(r, "home").get("rate"), r["_path"], f"p99 {op(r, 'home').get('p99_ms')} ms")
+        (op(r, "home").get("rate"), r["_path"],
+         f"p99 {op(r, 'home').get('p99_ms')} ms, {page_size(r)} statuses per read")
         for r in results
         if op(r, "home").get("p99_ms") is not None and op(r, "home")["p99_ms"] <= read_p99_ms
         and op(r, "home").get("errors", 1) == 0 and op(r, "home").get("shed", 1) == 0
+        and (page_size(r) or 0) >= min_page
     ])
-    # Posts per node: the highest achieved post rate with delivery lag p99 within the objective,
-    # nothing lost, nothing failed or shed.
+    # Posts per node: the highest achieved post rate of a run that held: delivery lag p99 within the
+    # objective, every probed post delivered, nothing lost, no post failed or shed.
+    def held(r):
+        return (r.get("workload") != "spike" and op(r, "post").get("rate")
+                and (r.get("delivery_lag_ms") or {}).get("p99") is not None
+                and r["delivery_lag_ms"]["p99"] <= lag_p99_ms and r["delivery_lag_ms"].get("undelivered", 1) == 0
+                and r.get("lost_acknowledged") == 0
+                and op(r, "post").get("errors", 1) == 0 and op(r, "post").get("shed", 1) == 0)
+
     f["posts_per_node"] = best([
-        (op(r, "post").get("rate"), r["_path"], f"lag p99 {(r.get('delivery_lag_ms') or {}).get('p99')} ms")
-        for r in results
-        if r.get("workload") != "spike" and op(r, "post").get("rate")
-        and (r.get("delivery_lag_ms") or {}).get("p99") is not None
-        and r["delivery_lag_ms"]["p99"] <= lag_p99_ms and (r.get("delivery_lag_ms") or {}).get("undelivered", 1) == 0
-        and r.get("lost_acknowledged") == 0
-        and op(r, "post").get("errors", 1) == 0 and op(r, "post").get("shed", 1) == 0
+        (op(r, "post").get("rate"), r["_path"], f"lag p99 {r['delivery_lag_ms']['p99']} ms")
+        for r in results if held(r)
     ])
-    # Fanout deliveries per node per second, from the server's own counter, in runs whose lag met the objective.
+    # Fanout deliveries per node per second, from the server's own counter, in the runs that held.
     f["deliveries_per_node"] = best([
         ((r.get("server") or {}).get("fanout_deliveries_per_s"), r["_path"], "server counter")
-        for r in results
-        if (r.get("delivery_lag_ms") or {}).get("p99") is not None and r["delivery_lag_ms"]["p99"] <= lag_p99_ms
+        for r in results if held(r)
     ])
     # Bytes per timeline entry (store + tweet index), as the server reports it. The store allocates in
     # blocks, so a run with few entries overstates it: take the run that held the most entries.
@@ -104,7 +114,7 @@ def nodes(load_, per_node, utilisation):
 
 
 def render(results, args):
-    f = figures(results, args.read_p99_ms, args.lag_p99_ms)
+    f = figures(results, args.read_p99_ms, args.lag_p99_ms, args.min_page)
     if args.bytes_per_entry is not None:
         # Bench runs hold a few entries per timeline in a store that allocates in large chunks, so their
         # gauge is mostly preallocation; a figure measured with full timelines is the per-entry cost.
@@ -199,6 +209,9 @@ def main(argv=None):
     ap.add_argument("--update", metavar="FILE", help="replace the generated section of FILE (e.g. docs/capacity.md)")
     ap.add_argument("--read-p99-ms", type=float, default=100.0,
                     help="home reads count only from runs with p99 at or under this (Twitter: 100 ms p99)")
+    ap.add_argument("--min-page", type=float, default=19.0,
+                    help="home reads count only from runs whose reads returned at least this many statuses on "
+                         "average (home_page.mean_statuses; pages of 20)")
     ap.add_argument("--lag-p99-ms", type=float, default=5000.0,
                     help="posts count only from runs with delivery lag p99 at or under this (Twitter: under 5 s)")
     ap.add_argument("--utilisation", type=float, default=0.7, help="fraction of a node's measured rate to plan for")
