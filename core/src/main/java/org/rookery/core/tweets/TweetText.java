@@ -133,21 +133,44 @@ public final class TweetText {
 
     /**
      * Every code point counts one, a link {@link #LINK_LENGTH}, an emoji sequence one. Plain ASCII has
-     * no emoji sequences and nothing to normalise, so it is counted directly; anything else goes
-     * through twitter-text's parser with emoji parsing (the slowest of its regexes).
+     * no emoji sequences and nothing to normalise, so it is counted directly; only the words holding
+     * anything else go through twitter-text's parser with emoji parsing (the slowest of its regexes,
+     * and its cost grows with the text it runs over). Counting word by word gives the same sum: no
+     * emoji sequence, link or canonical composition spans ASCII whitespace, and each character's
+     * weight is whole.
      */
     private int weightedLength(String text, List<Extractor.Entity> links) {
         if (text.isEmpty()) {
             return 0;
         }
         String countable = countable(text, links);
-        for (int i = 0; i < countable.length(); i++) {
-            if (countable.charAt(i) >= 0x80) {
-                return TwitterTextParser.parseTweet(countable, config).weightedLength;
-            }
-        }
         // twitter-text counts a text of nothing but whitespace (and control characters) as empty.
-        return countable.trim().isEmpty() ? 0 : countable.length();
+        if (countable.trim().isEmpty()) {
+            return 0;
+        }
+        int weighted = 0;
+        int n = countable.length();
+        int i = 0;
+        while (i < n) {
+            if (isAsciiSpace(countable.charAt(i))) {
+                weighted++;
+                i++;
+                continue;
+            }
+            int end = i;
+            boolean ascii = true;
+            while (end < n && !isAsciiSpace(countable.charAt(end))) {
+                ascii &= countable.charAt(end) < 0x80;
+                end++;
+            }
+            weighted += ascii ? end - i : TwitterTextParser.parseTweet(countable.substring(i, end), config).weightedLength;
+            i = end;
+        }
+        return weighted;
+    }
+
+    private static boolean isAsciiSpace(char c) {
+        return c == ' ' || c == '\n' || c == '\t' || c == '\r';
     }
 
     /**
