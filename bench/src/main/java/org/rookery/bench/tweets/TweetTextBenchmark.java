@@ -18,7 +18,7 @@ import org.rookery.core.tweets.TweetText;
  * {@link TweetText#parse}, which runs twitter-text's patterns only where they can match, against
  * {@link TweetText#parseWithEveryPattern}, every pattern over the whole text (what {@code parse} did
  * before). The texts are the load generator's: a short post with a hashtag, a longer one with
- * mentions and a link, and one with an emoji (which still takes twitter-text's emoji-aware count).
+ * mentions and a link, and one with an emoji (whose word takes twitter-text's emoji-aware count).
  *
  * <pre>{@code
  * ./rookery jmh TweetTextBenchmark -f 1 -wi 3 -i 5 -w 1s -r 1s
