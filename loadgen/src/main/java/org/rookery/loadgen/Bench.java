@@ -38,8 +38,8 @@ import org.rookery.loadgen.run.DeliveryProbes;
 import org.rookery.loadgen.run.HttpTarget;
 import org.rookery.loadgen.run.OpStats;
 import org.rookery.loadgen.run.OpenLoop;
-import org.rookery.loadgen.run.PageSizes;
 import org.rookery.loadgen.run.Outcome;
+import org.rookery.loadgen.run.PageSizes;
 import org.rookery.loadgen.run.PostLedger;
 import org.rookery.loadgen.run.RateProfile;
 import org.rookery.loadgen.run.ServerMetrics;
@@ -355,14 +355,17 @@ final class Bench {
         FollowerGraph g = graph();
         return () -> {
             int u = readers.length > 0 ? readers[rnd.nextInt(readers.length)] : rnd.nextInt(g.users());
-            return http.get("/api/v1/timelines/home?limit=20", accounts().authorization(u)).thenApply(r -> {
-                Outcome outcome = Outcome.of(r.status().code());
-                if (outcome == Outcome.OK) {
-                    homePages.offer(() -> r.content().array());
-                }
-                return outcome;
-            });
+            return http.get("/api/v1/timelines/home?limit=20", accounts().authorization(u)).thenApply(r -> counted(r, homePages));
         };
+    }
+
+    /** The outcome of a timeline read, its statuses counted if the answer is one of the sample. */
+    private static Outcome counted(AggregatedHttpResponse r, PageSizes pages) {
+        Outcome outcome = Outcome.of(r.status().code());
+        if (outcome == Outcome.OK) {
+            pages.offer(() -> r.content().array());
+        }
+        return outcome;
     }
 
     private OpenLoop.Operation userOp(long salt) {
@@ -372,13 +375,7 @@ final class Bench {
             int viewer = rnd.nextInt(g.users());
             int target = rnd.nextInt(g.users());
             return http.get("/api/v1/accounts/" + accounts().id(target) + "/statuses?limit=20",
-                    accounts().authorization(viewer)).thenApply(r -> {
-                        Outcome outcome = Outcome.of(r.status().code());
-                        if (outcome == Outcome.OK) {
-                            userPages.offer(() -> r.content().array());
-                        }
-                        return outcome;
-                    });
+                    accounts().authorization(viewer)).thenApply(r -> counted(r, userPages));
         };
     }
 
