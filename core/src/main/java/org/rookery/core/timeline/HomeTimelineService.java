@@ -199,8 +199,17 @@ public final class HomeTimelineService {
                 break; // nothing above the lower bound: a poll with nothing new stays cheap
             }
             boolean exhausted = ids.length < want;
-            keep(reader, ids, kept);
-            Selection s = select(reader, kept, lower, exhausted, newer ? Integer.MAX_VALUE : page.limit());
+            // Hydrate the newest candidates first: unless a repost among them waits for its repeat
+            // window, a page is decided by about `limit` of them, and each candidate kept is a tweet
+            // lookup (a read would otherwise hydrate four times what it shows).
+            int first = newer ? ids.length : Math.min(ids.length, page.limit() + page.limit() / 2);
+            int limit = newer ? Integer.MAX_VALUE : page.limit();
+            keep(reader, ids, 0, first, kept);
+            Selection s = select(reader, kept, lower, exhausted && first == ids.length, limit);
+            if (!s.complete() && first < ids.length) {
+                keep(reader, ids, first, ids.length, kept);
+                s = select(reader, kept, lower, exhausted, limit);
+            }
             out = s.page();
             if (s.complete() || exhausted) {
                 break;
@@ -248,11 +257,12 @@ public final class HomeTimelineService {
         return lists.size() == 1 ? stored : KWayMerge.mergeDescending(lists, want);
     }
 
-    /** Appends the tweets of {@code ids} (newest first) that exist and belong in the reader's timeline. */
-    private void keep(TimelineRules.Reader reader, long[] ids, List<Tweet> kept) {
-        if (ids.length == 0) {
+    /** Appends the tweets of {@code candidates[from, to)} (newest first) that exist and belong in the reader's timeline. */
+    private void keep(TimelineRules.Reader reader, long[] candidates, int from, int to, List<Tweet> kept) {
+        if (from >= to) {
             return;
         }
+        long[] ids = from == 0 && to == candidates.length ? candidates : Arrays.copyOfRange(candidates, from, to);
         Map<Long, Tweet> found = tweets.getAll(ids);
         long[] originals = found.values().stream().filter(Tweet::isRepost).mapToLong(Tweet::repostOfId).distinct().toArray();
         Map<Long, Tweet> origin = originals.length == 0 ? Map.of() : tweets.getAll(originals);
