@@ -25,6 +25,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
 import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
 import org.rookery.loadgen.graph.EdgeListLoader;
@@ -672,25 +673,25 @@ final class Bench {
      */
     private void makeActive(int[] users) {
         long t0 = System.nanoTime();
-        Semaphore slots = new Semaphore(32);
         AtomicLong failed = new AtomicLong();
-        List<CompletableFuture<?>> calls = new ArrayList<>();
-        for (int u : users) {
-            slots.acquireUninterruptibly();
-            calls.add(http.get("/api/v1/timelines/home?limit=20", accounts().authorization(u)).whenComplete((r, e) -> {
-                if (e != null || !r.status().isSuccess()) {
-                    failed.incrementAndGet();
-                }
-                slots.release();
-            }));
-            if (calls.size() >= 10_000) {
-                CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
-                calls.clear();
-            }
-        }
-        CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
+        bounded(users.length, 32, i -> http.get("/api/v1/timelines/home?limit=20", accounts().authorization(users[(int) i]))
+                .whenComplete((r, e) -> {
+                    if (e != null || !r.status().isSuccess()) {
+                        failed.incrementAndGet();
+                    }
+                }));
         out.printf(Locale.ROOT, "  %,d home timelines made resident in %.1f s (%,d reads failed)%n", users.length,
                 (System.nanoTime() - t0) / 1e9, failed.get());
+    }
+
+    /** Issues {@code call} for 0 … n-1, at most {@code inFlight} outstanding; returns once every call completed. */
+    private static void bounded(long n, int inFlight, LongFunction<CompletableFuture<?>> call) {
+        Semaphore slots = new Semaphore(inFlight);
+        for (long i = 0; i < n; i++) {
+            slots.acquireUninterruptibly();
+            call.apply(i).whenComplete((x, e) -> slots.release());
+        }
+        slots.acquireUninterruptibly(inFlight);
     }
 
     /**
@@ -711,22 +712,17 @@ final class Bench {
                 n, o.historyEntries);
         long t0 = System.nanoTime();
         SplittableRandom rnd = new SplittableRandom(o.seed ^ 0x4157);
-        Semaphore slots = new Semaphore(64);
         AtomicLong failed = new AtomicLong();
-        for (long i = 0; i < n; i++) {
+        bounded(n, 64, i -> {
             int u = rnd.nextInt(g.users());
             String form = "status=" + java.net.URLEncoder.encode("earlier post " + i + " from " + accounts().username(u)
                     + " #rookery", java.nio.charset.StandardCharsets.UTF_8);
-            slots.acquire();
-            http.postForm("/api/v1/statuses", accounts().authorization(u), form).whenComplete((r, e) -> {
+            return http.postForm("/api/v1/statuses", accounts().authorization(u), form).whenComplete((r, e) -> {
                 if (e != null || !r.status().isSuccess()) {
                     failed.incrementAndGet();
                 }
-                slots.release();
             });
-        }
-        slots.acquire(64);
-        slots.release(64);
+        });
         double seconds = (System.nanoTime() - t0) / 1e9;
         out.printf(Locale.ROOT, "  %,d posted in %.1f s (%,.0f/s, %,d refused or failed)%n", n - failed.get(), seconds,
                 n / Math.max(1e-9, seconds), failed.get());
@@ -852,31 +848,19 @@ final class Bench {
         }
         out.printf(Locale.ROOT, "Reading back %,d acknowledged posts...%n", n);
         long t0 = System.nanoTime();
-        Semaphore slots = new Semaphore(64);
         AtomicLong lost = new AtomicLong();
         AtomicLong unverified = new AtomicLong();
         AtomicLong verified = new AtomicLong();
-        List<CompletableFuture<?>> calls = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            long id = ledger.id(i);
-            String auth = accounts().authorization(ledger.author(i));
-            slots.acquireUninterruptibly();
-            calls.add(readBack(id, auth, 3).whenComplete((status, e) -> {
-                if (e == null && status == 200) {
-                    verified.incrementAndGet();
-                } else if (e == null && status == 404) {
-                    lost.incrementAndGet();
-                } else {
-                    unverified.incrementAndGet();
-                }
-                slots.release();
-            }));
-            if (calls.size() >= 10_000) {
-                CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
-                calls.clear();
-            }
-        }
-        CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
+        bounded(n, 64, i -> readBack(ledger.id((int) i), accounts().authorization(ledger.author((int) i)), 3)
+                .whenComplete((status, e) -> {
+                    if (e == null && status == 200) {
+                        verified.incrementAndGet();
+                    } else if (e == null && status == 404) {
+                        lost.incrementAndGet();
+                    } else {
+                        unverified.incrementAndGet();
+                    }
+                }));
         out.printf(Locale.ROOT, "  %,d found, %,d lost, %,d could not be checked (%.1f s)%n", verified.get(), lost.get(),
                 unverified.get(), (System.nanoTime() - t0) / 1e9);
         extra.put("verified_posts", verified.get());
