@@ -119,6 +119,7 @@ public final class RookeryServer implements AutoCloseable {
                 .retention(config.get(Settings.LOG_RETENTION))
                 .syncWrites(config.get(Settings.SYNC_WRITES))
                 .blockCacheBytes((long) config.get(Settings.BLOCK_CACHE_MB) << 20)
+                .counterCacheEntries(config.get(Settings.COUNTER_CACHE_SIZE))
                 .maxQueuedBatches(config.get(Settings.COMMIT_QUEUE_MAX))
                 .clock(clock)
                 .build());
@@ -136,7 +137,7 @@ public final class RookeryServer implements AutoCloseable {
                     config.get(Settings.TWEET_CACHE_SIZE));
             home = Timelines.start(config, store, users, graph, tweets, clock, registry);
             services = new Services(config, users, oauth, graph, tweets, store,
-                    Registrations.parse(config.get(Settings.REGISTRATIONS)), new Renderer(users, tweets, config.get(Settings.TWEET_CACHE_SIZE)), home.reads());
+                    Registrations.parse(config.get(Settings.REGISTRATIONS)), new Renderer(users, tweets, (long) config.get(Settings.RENDER_CACHE_MB) << 20), home.reads());
             NotificationService notifications = new NotificationService(store, tweets, graph,
                     config.get(Settings.NOTIFICATIONS_CAPACITY));
             notificationsConsumer = new ConsumerLoop(store, NotificationService.CONSUMER, StartFrom.savedOrEarliest(),

@@ -53,6 +53,8 @@ public final class Settings {
             "Sync the write-ahead log before acknowledging a write. Turn off only for benchmarks: acknowledged writes may be lost on a crash.");
     public static final ConfigKey<Integer> BLOCK_CACHE_MB = intKey("rookery.store.block.cache.mb", 256,
             "RocksDB's block cache (uncompressed blocks, index and bloom filters) shared by all tables, in MiB. Follower lists are read from it on every fanout of an author outside the follower cache, so a graph larger than it is read from compressed files instead.");
+    public static final ConfigKey<Integer> COUNTER_CACHE_SIZE = intKey("rookery.store.counter.cache.size", 500_000,
+            "Counter values (statuses, followers and following of accounts; replies, reposts and favourites of statuses) kept in memory for reads, about 150 bytes each; a write drops the ones it changed before it is acknowledged. A page of 20 statuses reads a few hundred counters. 0 reads every counter from RocksDB.");
     public static final ConfigKey<Integer> MAX_REQUEST_BYTES = intKey("rookery.http.max.request.bytes", 1 << 20,
             "Largest accepted request body; larger ones get 413.");
     public static final ConfigKey<Integer> MAX_INFLIGHT_REQUESTS = intKey("rookery.http.max.inflight.requests", 1024,
@@ -90,6 +92,8 @@ public final class Settings {
             "Decoded tweets kept in memory for timeline reads and hydration (Tweetypie's cache); 0 turns it off.");
     public static final ConfigKey<Integer> ACCOUNT_CACHE_SIZE = intKey("rookery.accounts.cache.size", 100_000,
             "Decoded accounts kept in memory for hydration; invalidated when a profile changes. 0 turns it off.");
+    public static final ConfigKey<Integer> RENDER_CACHE_MB = intKey("rookery.render.cache.mb", 64,
+            "Serialized JSON kept in memory for statuses and accounts, in MiB: the members of a status or account that are the same on every read (text as HTML, links, mentions, tags; the profile), copied into each response with counts and the viewer's flags written in at read time. Three quarters for statuses, a quarter for accounts; 0 renders every response in full.");
     public static final ConfigKey<Long> READER_CACHE_IDS = longKey("rookery.timeline.reader.cache.ids", 8L << 20,
             "Relationship ids (followees, mutes, blocks) of home-timeline readers kept in memory, 8 bytes each; invalidated on every relationship change.");
     public static final ConfigKey<Integer> NOTIFICATIONS_CAPACITY = intKey("rookery.notifications.capacity", 800,

@@ -10,9 +10,11 @@ import org.jspecify.annotations.Nullable;
  * leave stale. The race to close: a read loads a record just before a write commits, and puts it
  * after the write invalidated it. So writers, after their commit and before they acknowledge, call
  * {@link #invalidate}, which bumps a write counter and then drops the entries; readers take a
- * {@link #stamp} before they load and, having put what they loaded, take it back out if the counter
- * moved ({@link #putLoaded}). A read either sees the counter move and keeps nothing, or put its
- * entry before the invalidation, which then drops it.
+ * {@link #stamp} before they load and put what they loaded only if the counter has not moved,
+ * checked and put atomically for the id ({@link #putLoaded}). A read either sees the counter move
+ * and keeps nothing, or put its entry before the invalidation, which then drops it. (Putting first
+ * and taking the entry back out after a second check would leave it visible, in between, to
+ * readers that came after the write was acknowledged.)
  *
  * <p>Thread-safe.
  */
@@ -37,12 +39,14 @@ public final class RecordCache<V> {
         return writes.get();
     }
 
-    /** Keeps a record loaded after {@code stamp}, unless a write came in between. */
+    /**
+     * Keeps a record loaded after {@code stamp}, unless a write came in between. The check and the
+     * put are one atomic step for the id (an invalidation of the id waits for it), so a record loaded
+     * before a write is either not put or put before that write's invalidation drops it: no reader
+     * sees it once the write is acknowledged.
+     */
     public void putLoaded(long stamp, long id, V value) {
-        cache.put(id, value);
-        if (writes.get() != stamp) {
-            cache.invalidate(id);
-        }
+        cache.asMap().compute(id, (k, old) -> writes.get() == stamp ? value : old);
     }
 
     /** Forgets records a committed write changed or removed; call before acknowledging the write. */

@@ -71,6 +71,11 @@ public final class TweetService {
      * disappear; a delete is never undone by a read that raced it ({@link RecordCache}).
      */
     private final RecordCache<Tweet> cache;
+    /**
+     * Each author's newest tweet id ({@link #lastTweetAt}, 0: none), which every page hydration asks
+     * for each author on it; dropped by every write to the author's user timeline.
+     */
+    private final RecordCache<Long> lastTweets;
 
     /** Default size of the decoded-tweet cache. */
     public static final int DEFAULT_CACHE_TWEETS = 100_000;
@@ -87,6 +92,7 @@ public final class TweetService {
             throw new IllegalArgumentException("cacheTweets: " + cacheTweets + " (expected: >= 0)");
         }
         this.cache = new RecordCache<>(cacheTweets);
+        this.lastTweets = new RecordCache<>(cacheTweets);
         this.store = requireNonNull(store, "store");
         this.users = requireNonNull(users, "users");
         this.graph = requireNonNull(graph, "graph");
@@ -203,6 +209,7 @@ public final class TweetService {
         long object = req.inReplyToId() != 0 ? req.inReplyToId() : req.quoteOfId();
         batch.append(new Event(ids.nextId(), EventType.TWEET_CREATED, authorId, id, object, now));
         store.commit(batch);
+        lastTweets.invalidate(authorId);
         return tweet;
     }
 
@@ -247,6 +254,7 @@ public final class TweetService {
                     .increment(Table.COUNTERS, counterKey(target.id(), REPOSTS), 1)
                     .increment(Table.COUNTERS, UserService.counterKey(actorId, UserService.STATUSES), 1)
                     .append(new Event(ids.nextId(), EventType.REPOSTED, actorId, id, target.id(), now)));
+            lastTweets.invalidate(actorId);
             return repost;
         });
     }
@@ -265,6 +273,7 @@ public final class TweetService {
             removeTweet(batch, repostId, actorId, originalId, FLAG_REPOST, 0);
             batch.append(new Event(ids.nextId(), EventType.UNREPOSTED, actorId, repostId, originalId, clock.millis()));
             store.commit(batch);
+            lastTweets.invalidate(actorId);
             forget(repostId);
             return null;
         });
@@ -309,10 +318,14 @@ public final class TweetService {
                     .delete(Table.COUNTERS, counterKey(tweetId, FAVOURITES));
             store.commit(batch);
             long[] gone = new long[reposts.size() + 1];
+            long[] authors = new long[reposts.size() + 1];
             gone[0] = tweetId;
+            authors[0] = actorId;
             for (int i = 0; i < reposts.size(); i++) {
                 gone[i + 1] = reposts.get(i)[1];
+                authors[i + 1] = reposts.get(i)[0];
             }
+            lastTweets.invalidate(authors);
             forget(gone);
             return tweet;
         });
@@ -703,25 +716,42 @@ public final class TweetService {
         return out;
     }
 
-    /** The newest tweet time of an author, 0 if none: Mastodon's last_status_at. */
-    /** {@link #lastTweetAt} of many authors, with one store cursor, in the order of {@code authorIds}. */
+    /**
+     * {@link #lastTweetAt} of many authors, in the order of {@code authorIds}: from memory, the
+     * others with one store cursor.
+     */
     public long[] lastTweetAtEach(long[] authorIds) {
-        byte[][] prefixes = new byte[authorIds.length][];
-        for (int i = 0; i < authorIds.length; i++) {
-            prefixes[i] = Bytes.key(authorIds[i]);
-        }
         long[] out = new long[authorIds.length];
-        store.scanNewest(Table.USER_TIMELINES, prefixes, new byte[authorIds.length][], 1,
-                (i, k, v) -> out[i] = Bytes.getLong(k, 8));
+        int[] missing = new int[authorIds.length];
+        int misses = 0;
+        for (int i = 0; i < authorIds.length; i++) {
+            Long cached = lastTweets.getIfPresent(authorIds[i]);
+            if (cached != null) {
+                out[i] = cached;
+            } else {
+                missing[misses++] = i;
+            }
+        }
+        if (misses == 0) {
+            return out;
+        }
+        byte[][] prefixes = new byte[misses][];
+        for (int j = 0; j < misses; j++) {
+            prefixes[j] = Bytes.key(authorIds[missing[j]]);
+        }
+        long stamp = lastTweets.stamp();
+        long[] loaded = new long[misses];
+        store.scanNewest(Table.USER_TIMELINES, prefixes, new byte[misses][], 1,
+                (j, k, v) -> loaded[j] = Bytes.getLong(k, 8));
+        for (int j = 0; j < misses; j++) {
+            out[missing[j]] = loaded[j];
+            lastTweets.putLoaded(stamp, authorIds[missing[j]], loaded[j]);
+        }
         return out;
     }
 
+    /** The newest tweet id of an author (its time is in the id), 0 if none: Mastodon's last_status_at. */
     public long lastTweetAt(long authorId) {
-        long[] last = {0};
-        store.scan(Table.USER_TIMELINES, Bytes.key(authorId), null, true, (k, v) -> {
-            last[0] = Bytes.getLong(k, 8);
-            return false;
-        });
-        return last[0];
+        return lastTweetAtEach(new long[] {authorId})[0];
     }
 }

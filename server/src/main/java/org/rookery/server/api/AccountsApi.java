@@ -122,13 +122,13 @@ public final class AccountsApi {
         }
         List<Tweet> page = s.tweets().userTimeline(c.viewerId(), author, Paging.page(c, 20, 40),
                 p.bool("exclude_replies", false), p.bool("exclude_reblogs", false));
-        List<Map<String, Object>> items = s.renderer().statuses(c.baseUrl(), c.viewerId(), page);
+        List<StatusJson> items = s.renderer().statuses(c.baseUrl(), c.viewerId(), page);
         return page.isEmpty() ? Reply.json(items)
                 : Paging.reply(c, items, page.get(0).id(), page.get(page.size() - 1).id());
     }
 
     private Reply edgePage(Call c, PagedIds page) {
-        List<Map<String, Object>> items = s.renderer().accounts(c.baseUrl(), page.ids());
+        List<AccountJson> items = s.renderer().accounts(c.baseUrl(), page.ids());
         if (page.isEmpty()) {
             return Reply.json(items);
         }

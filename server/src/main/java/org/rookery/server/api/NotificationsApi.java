@@ -104,21 +104,21 @@ public final class NotificationsApi {
     private List<Map<String, Object>> render(Call c, long me, List<Notification> page) {
         String base = c.baseUrl();
         Map<Long, Account> actors = s.users().getAll(page.stream().mapToLong(Notification::accountId).distinct().toArray());
-        Map<Long, Map<String, Object>> renderedActors = new HashMap<>();
+        Map<Long, AccountJson> renderedActors = new HashMap<>();
         actors.forEach((id, a) -> renderedActors.put(id, s.renderer().account(base, a)));
         long[] statusIds = page.stream().mapToLong(Notification::statusId).filter(id -> id != 0).distinct().toArray();
-        Map<Long, Map<String, Object>> renderedStatuses = new HashMap<>();
+        Map<Long, StatusJson> renderedStatuses = new HashMap<>();
         if (statusIds.length > 0) {
             List<Tweet> statuses = new ArrayList<>(s.tweets().getAll(statusIds).values());
-            List<Map<String, Object>> rendered = s.renderer().statuses(base, me, statuses);
+            List<StatusJson> rendered = s.renderer().statuses(base, me, statuses);
             for (int i = 0; i < statuses.size(); i++) {
                 renderedStatuses.put(statuses.get(i).id(), rendered.get(i));
             }
         }
         List<Map<String, Object>> out = new ArrayList<>(page.size());
         for (Notification n : page) {
-            Map<String, Object> account = renderedActors.get(n.accountId());
-            Map<String, Object> status = renderedStatuses.get(n.statusId());
+            AccountJson account = renderedActors.get(n.accountId());
+            StatusJson status = renderedStatuses.get(n.statusId());
             if (account == null || (n.type().hasStatus() && status == null)) {
                 continue;
             }

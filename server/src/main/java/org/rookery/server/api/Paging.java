@@ -20,7 +20,7 @@ final class Paging {
      * A JSON list with a Link header whose {@code next} page continues below the oldest cursor and whose
      * {@code prev} page starts above the newest; no header on an empty page.
      */
-    static Reply reply(Call call, List<? extends Map<String, Object>> items, long newestCursor, long oldestCursor) {
+    static Reply reply(Call call, List<?> items, long newestCursor, long oldestCursor) {
         Reply r = Reply.json(items);
         if (items.isEmpty()) {
             return r;

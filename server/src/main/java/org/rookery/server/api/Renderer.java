@@ -1,19 +1,25 @@
 package org.rookery.server.api;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import java.io.IOException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.ids.SnowflakeIdGenerator;
+import org.rookery.core.internal.LongIntHashMap;
 import org.rookery.core.model.Account;
 import org.rookery.core.model.AccountCounts;
 import org.rookery.core.model.Relationship;
@@ -21,61 +27,53 @@ import org.rookery.core.model.Tweet;
 import org.rookery.core.tweets.TweetCounts;
 import org.rookery.core.tweets.TweetService;
 import org.rookery.core.users.UserService;
+import org.rookery.server.http.RawJson;
 
 /**
- * Renders Mastodon entities (Account, Status, Relationship, ...) as ordered maps for Jackson. Ids
- * are strings; every field the Mastodon docs mark required is present. Batch methods hydrate a whole
- * page with one multiget per kind of data. Thread-safe.
+ * Renders Mastodon entities (Account, Status, Relationship, ...). Ids are strings; every field the
+ * Mastodon docs mark required is present. Batch methods hydrate a whole page with one multiget per
+ * kind of data. Thread-safe.
+ *
+ * <p>Accounts and statuses are {@link RenderedJson}: the members that are the same on every read
+ * (a status's text as HTML, links, mentions, tags; an account's profile) are serialized once and
+ * kept as bytes, by id, and copied into each response; counts, the author's account, reposted and
+ * quoted statuses and the viewer's flags are written in at read time. A status's cached members
+ * depend only on the status (immutable), the base URL and the handles of its author and mentioned
+ * accounts (handles never change), so they never go stale; an account's are kept with the account
+ * record they were made from and remade when the profile differs.
  */
 public final class Renderer {
     private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
     private static final Pattern LINKABLE = Pattern.compile(
             "(https?://[^\\s<>\"]+[^\\s<>\".,;:!?)\\]'])|(?<![\\p{L}\\p{N}_@/])@([A-Za-z0-9_]{1,30})(?![A-Za-z0-9_@])|(?<![\\p{L}\\p{N}_&/])#([\\p{L}\\p{N}_]+)");
+    /** Bytes a cache entry costs beyond its serialized members (key, entry, record). */
+    private static final int ENTRY_OVERHEAD = 96;
 
     private final UserService users;
     private final TweetService tweets;
-    /**
-     * Status content as HTML, by tweet id. Content is a function of the text (immutable), the base
-     * URL and the handles of the mentioned accounts (handles never change), so an entry never goes
-     * stale; rendering it is the most expensive part of a timeline page (the linkifying regex).
-     */
-    private final Cache<Long, Content> contents;
+    private final Cache<Long, StatusMembers> statusMembers;
+    private final Cache<Long, ProfileMembers> profileMembers;
 
-    private record Content(String base, String html) {}
+    private record StatusMembers(String base, RawJson json) {}
+
+    private record ProfileMembers(String base, Account account, RawJson json) {}
 
     public Renderer(UserService users, TweetService tweets) {
-        this(users, tweets, 100_000);
+        this(users, tweets, 64L << 20);
     }
 
-    /** @param contentCacheSize statuses whose rendered content is kept (0: render on every read) */
-    public Renderer(UserService users, TweetService tweets, int contentCacheSize) {
+    /**
+     * @param cacheBytes bytes of serialized members kept (three quarters for statuses, a quarter for
+     *                   accounts); 0 renders everything on every read
+     */
+    public Renderer(UserService users, TweetService tweets, long cacheBytes) {
         this.users = users;
         this.tweets = tweets;
-        this.contents = Caffeine.newBuilder().maximumSize(contentCacheSize).build();
-    }
-
-    private String content(String base, Tweet t, Map<Long, Account> accounts) {
-        Content c = contents.getIfPresent(t.id());
-        if (c != null && c.base().equals(base)) {
-            return c.html();
-        }
-        Map<String, String> mentionHandles = new HashMap<>();
-        boolean allKnown = true;
-        for (long mid : t.mentionIds()) {
-            Account ma = accounts.get(mid);
-            if (ma != null) {
-                mentionHandles.put(ma.handle().toLowerCase(java.util.Locale.ROOT), ma.handle());
-            } else {
-                allKnown = false;
-            }
-        }
-        String html = "<p>" + linkify(base, t.text(), mentionHandles) + "</p>";
-        if (allKnown) {
-            contents.put(t.id(), new Content(base, html));
-        }
-        return html;
+        this.statusMembers = Caffeine.newBuilder().maximumWeight(cacheBytes / 4 * 3)
+                .weigher((Long id, StatusMembers m) -> m.json().size() + ENTRY_OVERHEAD).build();
+        this.profileMembers = Caffeine.newBuilder().maximumWeight(cacheBytes / 4)
+                .weigher((Long id, ProfileMembers m) -> m.json().size() + ENTRY_OVERHEAD).build();
     }
 
     public static String iso(long millis) {
@@ -88,47 +86,59 @@ public final class Renderer {
 
     // ---- accounts -------------------------------------------------------------------------
 
-    public Map<String, Object> account(String base, Account a) {
+    public AccountJson account(String base, Account a) {
         return account(base, a, users.counts(a.id()), tweets.lastTweetAt(a.id()));
     }
 
-    public Map<String, Object> account(String base, Account a, AccountCounts c, long lastTweetId) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", id(a.id()));
-        m.put("username", a.handle());
-        m.put("acct", a.handle());
-        m.put("url", base + "/@" + a.handle());
-        m.put("uri", base + "/users/" + a.handle());
-        m.put("display_name", a.displayName());
-        m.put("note", a.note().isEmpty() ? "" : "<p>" + linkify(base, a.note(), Map.of()) + "</p>");
-        m.put("avatar", base + "/avatars/original/missing.png");
-        m.put("avatar_static", base + "/avatars/original/missing.png");
-        m.put("header", base + "/headers/original/missing.png");
-        m.put("header_static", base + "/headers/original/missing.png");
-        m.put("locked", a.locked());
-        m.put("fields", List.of());
-        m.put("emojis", List.of());
-        m.put("bot", a.bot());
-        m.put("group", false);
-        m.put("discoverable", true);
-        m.put("indexable", !a.locked());
-        m.put("noindex", false);
-        m.put("created_at", iso(a.createdAtMillis()));
-        m.put("last_status_at", lastTweetId == 0 ? null
-                : DAY.format(Instant.ofEpochMilli(SnowflakeIdGenerator.timestampMillis(lastTweetId))));
-        m.put("statuses_count", c.statuses());
-        m.put("followers_count", c.followers());
-        m.put("following_count", c.following());
-        m.put("roles", List.of());
-        return m;
+    public AccountJson account(String base, Account a, AccountCounts c, long lastTweetId) {
+        String lastStatusAt = lastTweetId == 0 ? null
+                : LocalDate.ofEpochDay(Math.floorDiv(SnowflakeIdGenerator.timestampMillis(lastTweetId), 86_400_000L)).toString();
+        return new AccountJson(a.id(), profile(base, a), lastStatusAt, c.statuses(), c.followers(), c.following());
+    }
+
+    /** An account's members other than id, last status day and counts: cached while the record is the same. */
+    private RawJson profile(String base, Account a) {
+        ProfileMembers cached = profileMembers.getIfPresent(a.id());
+        if (cached != null && cached.base().equals(base) && cached.account().equals(a)) {
+            return cached.json();
+        }
+        RawJson json = RawJson.members(g -> {
+            g.writeStringField("username", a.handle());
+            g.writeStringField("acct", a.handle());
+            g.writeStringField("url", base + "/@" + a.handle());
+            g.writeStringField("uri", base + "/users/" + a.handle());
+            g.writeStringField("display_name", a.displayName());
+            g.writeStringField("note", a.note().isEmpty() ? "" : "<p>" + linkify(base, a.note(), Map.of()) + "</p>");
+            g.writeStringField("avatar", base + "/avatars/original/missing.png");
+            g.writeStringField("avatar_static", base + "/avatars/original/missing.png");
+            g.writeStringField("header", base + "/headers/original/missing.png");
+            g.writeStringField("header_static", base + "/headers/original/missing.png");
+            g.writeBooleanField("locked", a.locked());
+            emptyArray(g, "fields");
+            emptyArray(g, "emojis");
+            g.writeBooleanField("bot", a.bot());
+            g.writeBooleanField("group", false);
+            g.writeBooleanField("discoverable", true);
+            g.writeBooleanField("indexable", !a.locked());
+            g.writeBooleanField("noindex", false);
+            g.writeStringField("created_at", iso(a.createdAtMillis()));
+            emptyArray(g, "roles");
+        });
+        profileMembers.put(a.id(), new ProfileMembers(base, a, json));
+        return json;
+    }
+
+    private static void emptyArray(JsonGenerator g, String name) throws IOException {
+        g.writeArrayFieldStart(name);
+        g.writeEndArray();
     }
 
     /** Accounts in the given order; ids that no longer exist are left out. */
-    public List<Map<String, Object>> accounts(String base, long[] ids) {
+    public List<AccountJson> accounts(String base, long[] ids) {
         Map<Long, Account> found = users.getAll(ids);
         AccountCounts[] counts = users.countsEach(ids);
         long[] lastTweets = tweets.lastTweetAtEach(ids);
-        List<Map<String, Object>> out = new ArrayList<>(ids.length);
+        List<AccountJson> out = new ArrayList<>(ids.length);
         for (int i = 0; i < ids.length; i++) {
             Account a = found.get(ids[i]);
             if (a != null) {
@@ -139,8 +149,8 @@ public final class Renderer {
     }
 
     /** The signed-in user's own account, with {@code source} and {@code role}. */
-    public Map<String, Object> credentialAccount(String base, Account a, long pendingRequests) {
-        Map<String, Object> m = account(base, a);
+    public AccountJson credentialAccount(String base, Account a, long pendingRequests) {
+        AccountJson m = account(base, a);
         Map<String, Object> source = new LinkedHashMap<>();
         source.put("privacy", a.locked() ? "private" : "public");
         source.put("sensitive", false);
@@ -151,14 +161,14 @@ public final class Renderer {
         source.put("indexable", !a.locked());
         source.put("discoverable", true);
         source.put("hide_collections", false);
-        m.put("source", source);
+        m.with("source", source);
         Map<String, Object> role = new LinkedHashMap<>();
         role.put("id", "-99");
         role.put("name", "");
         role.put("permissions", "0");
         role.put("color", "");
         role.put("highlighted", false);
-        m.put("role", role);
+        m.with("role", role);
         return m;
     }
 
@@ -185,131 +195,199 @@ public final class Renderer {
     // ---- statuses -------------------------------------------------------------------------
 
     /** One status as {@code viewerId} sees it. */
-    public Map<String, Object> status(String base, long viewerId, Tweet t) {
+    public StatusJson status(String base, long viewerId, Tweet t) {
         return statuses(base, viewerId, List.of(t)).get(0);
     }
 
     /**
      * Statuses for a page, hydrated together: one multiget each for reposted and quoted originals,
-     * authors, their counts, tweet counts and the viewer's favourites and reposts.
+     * authors, their counts, tweet counts and the viewer's favourites and reposts; the accounts a
+     * status mentions only for statuses whose members are not cached yet.
      */
-    public List<Map<String, Object>> statuses(String base, long viewerId, List<Tweet> page) {
-        Map<Long, Tweet> all = new LinkedHashMap<>();
+    public List<StatusJson> statuses(String base, long viewerId, List<Tweet> page) {
+        if (page.isEmpty()) {
+            return List.of();
+        }
+        Map<Long, Tweet> everything = new LinkedHashMap<>();
         for (Tweet t : page) {
-            all.put(t.id(), t);
+            everything.put(t.id(), t);
         }
-        long[] extra = page.stream().flatMapToLong(t -> java.util.stream.LongStream.of(t.repostOfId(), t.quoteOfId()))
-                .filter(id -> id != 0 && !all.containsKey(id)).distinct().toArray();
-        Map<Long, Tweet> more = tweets.getAll(extra);
-        // A quoted tweet is shown only if the viewer may see it.
-        List<Tweet> quotedVisible = tweets.filterVisible(viewerId, new ArrayList<>(more.values()));
-        Map<Long, Tweet> referenced = new HashMap<>();
-        for (Tweet t : quotedVisible) {
-            referenced.put(t.id(), t);
+        long[] refs = new long[2 * page.size()];
+        int refCount = 0;
+        for (Tweet t : page) {
+            if (t.repostOfId() != 0 && !everything.containsKey(t.repostOfId())) {
+                refs[refCount++] = t.repostOfId();
+            }
+            if (t.quoteOfId() != 0 && !everything.containsKey(t.quoteOfId())) {
+                refs[refCount++] = t.quoteOfId();
+            }
         }
-        Map<Long, Tweet> everything = new LinkedHashMap<>(all);
-        everything.putAll(referenced);
-        long[] tweetIds = everything.keySet().stream().mapToLong(Long::longValue).toArray();
-        long[] authorIds = everything.values().stream().mapToLong(Tweet::authorId).distinct().toArray();
-        long[] mentionIds = everything.values().stream().flatMap(t -> t.mentionIds().stream()).mapToLong(Long::longValue)
-                .distinct().toArray();
-        Map<Long, Account> accounts = users.getAll(java.util.stream.LongStream.concat(
-                java.util.Arrays.stream(authorIds), java.util.Arrays.stream(mentionIds)).distinct().toArray());
-        Map<Long, Map<String, Object>> renderedAccounts = new HashMap<>();
+        if (refCount > 0) {
+            // A reposted or quoted tweet is shown only if the viewer may see it.
+            Map<Long, Tweet> referenced = tweets.getAll(distinct(refs, refCount));
+            for (Tweet t : tweets.filterVisible(viewerId, new ArrayList<>(referenced.values()))) {
+                everything.put(t.id(), t);
+            }
+        }
+        int n = everything.size();
+        Tweet[] all = everything.values().toArray(new Tweet[0]);
+        long[] tweetIds = new long[n];
+        LongIntHashMap index = new LongIntHashMap(n);
+        RawJson[] members = new RawJson[n];
+        long[] authorIds = new long[n];
+        long[] needed = new long[8];
+        int neededCount = 0;
+        for (int i = 0; i < n; i++) {
+            Tweet t = all[i];
+            tweetIds[i] = t.id();
+            index.put(t.id(), i);
+            authorIds[i] = t.authorId();
+            StatusMembers cached = statusMembers.getIfPresent(t.id());
+            if (cached != null && cached.base().equals(base)) {
+                members[i] = cached.json();
+            } else if (!t.mentionIds().isEmpty()) {
+                // The accounts a status mentions are needed only to make its members.
+                if (neededCount + t.mentionIds().size() > needed.length) {
+                    needed = Arrays.copyOf(needed, 2 * (neededCount + t.mentionIds().size()));
+                }
+                for (long mid : t.mentionIds()) {
+                    needed[neededCount++] = mid;
+                }
+            }
+        }
+        authorIds = distinct(authorIds, n);
+        Map<Long, Account> accounts = users.getAll(neededCount == 0 ? authorIds
+                : distinct(concat(authorIds, needed, neededCount), authorIds.length + neededCount));
         AccountCounts[] authorCounts = users.countsEach(authorIds);
         long[] lastTweets = tweets.lastTweetAtEach(authorIds);
+        LongIntHashMap authorIndex = new LongIntHashMap(authorIds.length);
+        AccountJson[] authors = new AccountJson[authorIds.length];
         for (int i = 0; i < authorIds.length; i++) {
+            authorIndex.put(authorIds[i], i);
             Account a = accounts.get(authorIds[i]);
             if (a != null) {
-                renderedAccounts.put(authorIds[i], account(base, a, authorCounts[i], lastTweets[i]));
+                authors[i] = account(base, a, authorCounts[i], lastTweets[i]);
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (members[i] == null) {
+                members[i] = statusMembers(base, all[i], accounts);
             }
         }
         TweetCounts[] counts = tweets.counts(tweetIds);
         boolean[] faved = tweets.favouritedEach(viewerId, tweetIds);
         boolean[] reposted = tweets.repostedEach(viewerId, tweetIds);
-        Map<Long, Integer> index = new HashMap<>();
-        for (int i = 0; i < tweetIds.length; i++) {
-            index.put(tweetIds[i], i);
-        }
-        Hydrated h = new Hydrated(this, base, viewerId, everything, accounts, renderedAccounts, counts, faved, reposted, index);
-        List<Map<String, Object>> out = new ArrayList<>(page.size());
+        Hydrated h = new Hydrated(viewerId, all, index, members, authorIndex, authors, counts, faved, reposted);
+        List<StatusJson> out = new ArrayList<>(page.size());
         for (Tweet t : page) {
-            out.add(h.render(t, true));
+            out.add(h.render(index.get(t.id(), -1), true));
         }
         return out;
     }
 
-    private record Hydrated(Renderer r, String base, long viewerId, Map<Long, Tweet> tweets, Map<Long, Account> accounts,
-                            Map<Long, Map<String, Object>> renderedAccounts, TweetCounts[] counts, boolean[] faved,
-                            boolean[] reposted, Map<Long, Integer> index) {
+    private static long[] concat(long[] a, long[] b, int bLength) {
+        long[] out = Arrays.copyOf(a, a.length + bLength);
+        System.arraycopy(b, 0, out, a.length, bLength);
+        return out;
+    }
 
-        Map<String, Object> render(Tweet t, boolean nest) {
-            Account author = accounts.get(t.authorId());
-            String handle = author == null ? "unknown" : author.handle();
-            int i = index.get(t.id());
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", id(t.id()));
-            m.put("uri", base + "/users/" + handle + "/statuses/" + t.id());
-            m.put("url", base + "/@" + handle + "/" + t.id());
-            m.put("created_at", iso(t.createdAtMillis()));
-            m.put("account", renderedAccounts.get(t.authorId()));
-            List<Map<String, Object>> mentions = new ArrayList<>();
-            for (long mid : t.mentionIds()) {
-                Account ma = accounts.get(mid);
-                if (ma != null) {
-                    Map<String, Object> mm = new LinkedHashMap<>();
-                    mm.put("id", id(ma.id()));
-                    mm.put("username", ma.handle());
-                    mm.put("url", base + "/@" + ma.handle());
-                    mm.put("acct", ma.handle());
-                    mentions.add(mm);
-                }
+    /** The distinct values among the first {@code length} of {@code ids}, sorted. */
+    private static long[] distinct(long[] ids, int length) {
+        long[] sorted = Arrays.copyOf(ids, length);
+        Arrays.sort(sorted);
+        int unique = 0;
+        for (int i = 0; i < length; i++) {
+            if (unique == 0 || sorted[i] != sorted[unique - 1]) {
+                sorted[unique++] = sorted[i];
             }
-            m.put("content", t.isRepost() ? "" : r.content(base, t, accounts));
-            m.put("visibility", t.visibility().apiName());
-            m.put("sensitive", t.sensitive());
-            m.put("spoiler_text", t.spoilerText());
-            m.put("media_attachments", List.of());
-            m.put("application", null);
-            m.put("mentions", mentions);
-            List<Map<String, Object>> tags = new ArrayList<>();
-            for (String tag : t.hashtags()) {
-                Map<String, Object> tm = new LinkedHashMap<>();
-                tm.put("name", tag.toLowerCase(java.util.Locale.ROOT));
-                tm.put("url", base + "/tags/" + tag.toLowerCase(java.util.Locale.ROOT));
-                tags.add(tm);
-            }
-            m.put("tags", tags);
-            m.put("emojis", List.of());
-            m.put("reblogs_count", counts[i].reposts());
-            m.put("favourites_count", counts[i].favourites());
-            m.put("replies_count", counts[i].replies());
-            m.put("quotes_count", 0);
-            m.put("in_reply_to_id", t.inReplyToId() == 0 ? null : id(t.inReplyToId()));
-            m.put("in_reply_to_account_id", t.inReplyToAccountId() == 0 ? null : id(t.inReplyToAccountId()));
-            Tweet original = t.isRepost() ? tweets.get(t.repostOfId()) : null;
-            m.put("reblog", original != null && nest ? render(original, false) : null);
-            if (t.quoteOfId() != 0) {
-                Tweet q = tweets.get(t.quoteOfId());
-                Map<String, Object> quote = new LinkedHashMap<>();
-                quote.put("state", q == null ? "deleted" : "accepted");
-                quote.put("quoted_status", q != null && nest ? render(q, false) : null);
-                m.put("quote", quote);
+        }
+        return unique == length ? sorted : Arrays.copyOf(sorted, unique);
+    }
+
+    /**
+     * A status's members other than id, author account, counts, reblog, quote and viewer flags;
+     * cached when the author and every mentioned account are known (their handles are part of it).
+     */
+    private RawJson statusMembers(String base, Tweet t, Map<Long, Account> accounts) {
+        Account author = accounts.get(t.authorId());
+        String handle = author == null ? "unknown" : author.handle();
+        Map<String, String> mentionHandles = new HashMap<>();
+        List<Account> mentioned = new ArrayList<>();
+        boolean allKnown = author != null;
+        for (long mid : t.mentionIds()) {
+            Account ma = accounts.get(mid);
+            if (ma != null) {
+                mentionHandles.put(ma.handle().toLowerCase(Locale.ROOT), ma.handle());
+                mentioned.add(ma);
             } else {
-                m.put("quote", null);
+                allKnown = false;
             }
-            m.put("poll", null);
-            m.put("card", null);
-            m.put("language", t.language());
-            m.put("edited_at", null);
-            if (viewerId != 0) {
-                m.put("favourited", faved[i]);
-                m.put("reblogged", reposted[i]);
-                m.put("muted", false);
-                m.put("bookmarked", false);
-                m.put("pinned", false);
+        }
+        RawJson json = RawJson.members(g -> {
+            g.writeStringField("uri", base + "/users/" + handle + "/statuses/" + t.id());
+            g.writeStringField("url", base + "/@" + handle + "/" + t.id());
+            g.writeStringField("created_at", iso(t.createdAtMillis()));
+            g.writeStringField("content", t.isRepost() ? "" : "<p>" + linkify(base, t.text(), mentionHandles) + "</p>");
+            g.writeStringField("visibility", t.visibility().apiName());
+            g.writeBooleanField("sensitive", t.sensitive());
+            g.writeStringField("spoiler_text", t.spoilerText());
+            emptyArray(g, "media_attachments");
+            g.writeNullField("application");
+            g.writeArrayFieldStart("mentions");
+            for (Account ma : mentioned) {
+                g.writeStartObject();
+                g.writeStringField("id", id(ma.id()));
+                g.writeStringField("username", ma.handle());
+                g.writeStringField("url", base + "/@" + ma.handle());
+                g.writeStringField("acct", ma.handle());
+                g.writeEndObject();
             }
-            return m;
+            g.writeEndArray();
+            g.writeArrayFieldStart("tags");
+            for (String tag : t.hashtags()) {
+                String name = tag.toLowerCase(Locale.ROOT);
+                g.writeStartObject();
+                g.writeStringField("name", name);
+                g.writeStringField("url", base + "/tags/" + name);
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            emptyArray(g, "emojis");
+            g.writeNumberField("quotes_count", 0);
+            g.writeStringField("in_reply_to_id", t.inReplyToId() == 0 ? null : id(t.inReplyToId()));
+            g.writeStringField("in_reply_to_account_id", t.inReplyToAccountId() == 0 ? null : id(t.inReplyToAccountId()));
+            g.writeNullField("poll");
+            g.writeNullField("card");
+            g.writeStringField("language", t.language());
+            g.writeNullField("edited_at");
+        });
+        if (allKnown) {
+            statusMembers.put(t.id(), new StatusMembers(base, json));
+        }
+        return json;
+    }
+
+    private record Hydrated(long viewerId, Tweet[] tweets, LongIntHashMap index, RawJson[] members,
+                            LongIntHashMap authorIndex, AccountJson[] authors, TweetCounts[] counts, boolean[] faved,
+                            boolean[] reposted) {
+
+        StatusJson render(int i, boolean nest) {
+            Tweet t = tweets[i];
+            StatusJson reblog = null;
+            if (t.isRepost() && nest) {
+                int original = index.get(t.repostOfId(), -1);
+                reblog = original < 0 ? null : render(original, false);
+            }
+            int quote = StatusJson.NOT_A_QUOTE;
+            StatusJson quoted = null;
+            if (t.quoteOfId() != 0) {
+                int q = index.get(t.quoteOfId(), -1);
+                quote = q < 0 ? StatusJson.QUOTE_DELETED : StatusJson.QUOTE_ACCEPTED;
+                quoted = q >= 0 && nest ? render(q, false) : null;
+            }
+            return new StatusJson(t.id(), members[i], authors[authorIndex.get(t.authorId(), -1)], counts[i].reposts(),
+                    counts[i].favourites(), counts[i].replies(), reblog, quote, quoted, viewerId != 0, faved[i],
+                    reposted[i]);
         }
     }
 

@@ -43,7 +43,7 @@ public final class StatusesApi {
         });
     }
 
-    private Map<String, Object> render(Call c, Tweet t) {
+    private StatusJson render(Call c, Tweet t) {
         return s.renderer().status(c.baseUrl(), c.viewerId(), t);
     }
 
@@ -81,9 +81,7 @@ public final class StatusesApi {
     private Object delete(Call c) {
         long me = c.requireUser("write:statuses");
         Tweet gone = s.tweets().delete(me, c.pathId("id"));
-        Map<String, Object> m = s.renderer().statuses(c.baseUrl(), me, java.util.List.of(gone)).get(0);
-        m.put("text", gone.text());
-        return m;
+        return s.renderer().status(c.baseUrl(), me, gone).with("text", gone.text());
     }
 
     private Object context(Call c) {

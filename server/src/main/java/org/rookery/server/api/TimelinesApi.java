@@ -22,7 +22,7 @@ public final class TimelinesApi {
     private Object home(Call c) {
         long me = c.requireUser("read:statuses");
         List<Tweet> page = s.homeTimelines().home(me, Paging.page(c, 20, 40));
-        List<Map<String, Object>> items = s.renderer().statuses(c.baseUrl(), me, page);
+        List<StatusJson> items = s.renderer().statuses(c.baseUrl(), me, page);
         return page.isEmpty() ? Reply.json(items)
                 : Paging.reply(c, items, page.get(0).id(), page.get(page.size() - 1).id());
     }

@@ -1,12 +1,14 @@
 package org.rookery.server.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonSerializable;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes the API's responses, trees of maps and lists holding strings, numbers and booleans (what
@@ -27,7 +29,8 @@ public final class JsonTrees {
         return m;
     }
 
-    static void write(Object value, JsonGenerator g, SerializerProvider p) throws IOException {
+    /** Writes {@code value} (a tree of maps and lists, a {@link JsonSerializable}, or anything Jackson writes). */
+    public static void write(@Nullable Object value, JsonGenerator g, SerializerProvider p) throws IOException {
         if (value == null) {
             g.writeNull();
         } else if (value instanceof String s) {
@@ -38,6 +41,8 @@ public final class JsonTrees {
             g.writeNumber(l);
         } else if (value instanceof Integer i) {
             g.writeNumber(i);
+        } else if (value instanceof JsonSerializable js) {
+            js.serialize(g, p);
         } else if (value instanceof Map<?, ?> map) {
             writeMap(map, g, p);
         } else if (value instanceof Collection<?> c) {

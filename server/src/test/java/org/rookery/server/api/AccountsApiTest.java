@@ -174,6 +174,34 @@ class AccountsApiTest {
         assertThat(seen.get("bot").asBoolean()).isTrue();
     }
 
+    /** A status's text and links are kept serialized after its first read; the author's profile and the counts are not. */
+    @Test
+    void aStatusReadBeforeShowsTheAuthorsNewProfileAndCurrentCounts() {
+        User u = api.newUser("rerender");
+        User fan = api.newUser("rerenderfan");
+        String id = api.postStatus(u, "first post with #tag").get("id").asText();
+        JsonNode before = api.get("/api/v1/statuses/" + id, fan.token()).ok();
+        assertThat(before.at("/account/display_name").asText()).isEqualTo(u.username());
+        assertThat(before.at("/account/statuses_count").asLong()).isEqualTo(1);
+        assertThat(before.get("favourited").asBoolean()).isFalse();
+
+        api.patch("/api/v1/accounts/update_credentials", u.token(), ApiClient.form(Map.of("display_name", "Renamed"))).ok();
+        api.postStatus(u, "second post");
+        api.post("/api/v1/statuses/" + id + "/favourite", fan.token()).ok();
+        api.post("/api/v1/accounts/" + u.id() + "/follow", fan.token()).ok();
+
+        JsonNode after = api.get("/api/v1/statuses/" + id, fan.token()).ok();
+        assertValid("Status", after);
+        assertThat(after.get("content").asText()).isEqualTo(before.get("content").asText()).contains("/tags/tag");
+        assertThat(after.at("/account/display_name").asText()).isEqualTo("Renamed");
+        assertThat(after.at("/account/statuses_count").asLong()).isEqualTo(2);
+        assertThat(after.at("/account/followers_count").asLong()).isEqualTo(1);
+        assertThat(after.get("favourites_count").asLong()).isEqualTo(1);
+        assertThat(after.get("favourited").asBoolean()).isTrue();
+        assertThat(api.get("/api/v1/statuses/" + id, u.token()).ok().get("favourited").asBoolean())
+                .as("another viewer's flags").isFalse();
+    }
+
     @Test
     void updateCredentialsCanLockTheAccount() {
         User u = api.newUser("locking");
