@@ -278,6 +278,8 @@ public final class RocksStore implements KeyValueStore, EventLog {
 
     private final Options options;
     private final @Nullable CounterCache counters;
+    /** The counter keys of the group being written; the committer's only. */
+    private final List<byte[]> writtenCounters = new ArrayList<>();
     private final InstantSource clock;
     private final int partitions;
     private final long retentionMillis;
@@ -561,6 +563,10 @@ public final class RocksStore implements KeyValueStore, EventLog {
         if (table == Table.COUNTERS && counters != null) {
             return cachedCounters(counters, keys);
         }
+        return readMany(table, keys);
+    }
+
+    private List<byte @Nullable []> readMany(Table table, List<byte[]> keys) {
         enter();
         try {
             return db.multiGetAsList(Collections.nCopies(keys.size(), tables[table.ordinal()]), keys);
@@ -592,16 +598,7 @@ public final class RocksStore implements KeyValueStore, EventLog {
                 loadNames[j] = names[missing[j]];
             }
             long stamp = cache.stamp();
-            List<byte @Nullable []> loaded;
-            enter();
-            try {
-                loaded = db.multiGetAsList(Collections.nCopies(misses, tables[Table.COUNTERS.ordinal()]), load);
-            } catch (RocksDBException e) {
-                throw failure("multiGet from " + cfName(Table.COUNTERS), e);
-            } finally {
-                exit();
-            }
-            byte[][] values = loaded.toArray(new byte[0][]);
+            byte[][] values = readMany(Table.COUNTERS, load).toArray(new byte[0][]);
             cache.putLoaded(stamp, loadNames, values);
             for (int j = 0; j < misses; j++) {
                 out[missing[j]] = values[j];
@@ -810,11 +807,15 @@ public final class RocksStore implements KeyValueStore, EventLog {
         System.arraycopy(nextOffset, 0, rollbackOffset, 0, partitions);
         System.arraycopy(lastTimestamp, 0, rollbackTimestamp, 0, partitions);
         int events = 0;
+        writtenCounters.clear();
         try (org.rocksdb.WriteBatch wb = new org.rocksdb.WriteBatch()) {
             long now = clock.millis();
             for (Pending pending : group) {
                 for (WriteBatch.Op op : pending.batch().ops()) {
                     ColumnFamilyHandle cf = tables[op.table().ordinal()];
+                    if (op.table() == Table.COUNTERS && counters != null) {
+                        writtenCounters.add(op.key());
+                    }
                     switch (op.kind()) {
                         case PUT -> wb.put(cf, op.key(), op.value());
                         case DELETE -> wb.delete(cf, op.key());
@@ -851,18 +852,9 @@ public final class RocksStore implements KeyValueStore, EventLog {
                 }
             }
         }
-        if (counters != null) {
-            List<byte[]> written = new ArrayList<>();
-            for (Pending pending : group) {
-                for (WriteBatch.Op op : pending.batch().ops()) {
-                    if (op.table() == Table.COUNTERS) {
-                        written.add(op.key());
-                    }
-                }
-            }
-            if (!written.isEmpty()) {
-                counters.written(written);
-            }
+        if (counters != null && !writtenCounters.isEmpty()) {
+            counters.written(writtenCounters);
+            writtenCounters.clear();
         }
         commitGroups++;
         committedBatches += group.size();

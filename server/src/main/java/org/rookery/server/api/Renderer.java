@@ -235,8 +235,7 @@ public final class Renderer {
         LongIntHashMap index = new LongIntHashMap(n);
         RawJson[] members = new RawJson[n];
         long[] authorIds = new long[n];
-        long[] needed = new long[8];
-        int neededCount = 0;
+        int mentions = 0;
         for (int i = 0; i < n; i++) {
             Tweet t = all[i];
             tweetIds[i] = t.id();
@@ -245,19 +244,22 @@ public final class Renderer {
             StatusMembers cached = statusMembers.getIfPresent(t.id());
             if (cached != null && cached.base().equals(base)) {
                 members[i] = cached.json();
-            } else if (!t.mentionIds().isEmpty()) {
-                // The accounts a status mentions are needed only to make its members.
-                if (neededCount + t.mentionIds().size() > needed.length) {
-                    needed = Arrays.copyOf(needed, 2 * (neededCount + t.mentionIds().size()));
-                }
-                for (long mid : t.mentionIds()) {
-                    needed[neededCount++] = mid;
+            } else {
+                mentions += t.mentionIds().size();
+            }
+        }
+        // The accounts a status mentions are needed only to make its members.
+        long[] wanted = Arrays.copyOf(authorIds, n + mentions);
+        int w = n;
+        for (int i = 0; i < n && w < wanted.length; i++) {
+            if (members[i] == null) {
+                for (long mid : all[i].mentionIds()) {
+                    wanted[w++] = mid;
                 }
             }
         }
+        Map<Long, Account> accounts = users.getAll(distinct(wanted, w));
         authorIds = distinct(authorIds, n);
-        Map<Long, Account> accounts = users.getAll(neededCount == 0 ? authorIds
-                : distinct(concat(authorIds, needed, neededCount), authorIds.length + neededCount));
         AccountCounts[] authorCounts = users.countsEach(authorIds);
         long[] lastTweets = tweets.lastTweetAtEach(authorIds);
         LongIntHashMap authorIndex = new LongIntHashMap(authorIds.length);
@@ -282,12 +284,6 @@ public final class Renderer {
         for (Tweet t : page) {
             out.add(h.render(index.get(t.id(), -1), true));
         }
-        return out;
-    }
-
-    private static long[] concat(long[] a, long[] b, int bLength) {
-        long[] out = Arrays.copyOf(a, a.length + bLength);
-        System.arraycopy(b, 0, out, a.length, bLength);
         return out;
     }
 
