@@ -581,27 +581,18 @@ public final class RocksStore implements KeyValueStore, EventLog {
     private List<byte @Nullable []> cachedCounters(CounterCache cache, List<byte[]> keys) {
         int n = keys.size();
         byte[][] out = new byte[n][];
-        String[] names = new String[n];
         int[] missing = new int[n];
-        int misses = 0;
-        for (int i = 0; i < n; i++) {
-            names[i] = CounterCache.key(keys.get(i));
-            if (!cache.lookup(names[i], out, i)) {
-                missing[misses++] = i;
-            }
-        }
+        int misses = cache.lookup(keys, out, missing);
         if (misses > 0) {
             List<byte[]> load = new ArrayList<>(misses);
-            String[] loadNames = new String[misses];
             for (int j = 0; j < misses; j++) {
                 load.add(keys.get(missing[j]));
-                loadNames[j] = names[missing[j]];
             }
             long stamp = cache.stamp();
-            byte[][] values = readMany(Table.COUNTERS, load).toArray(new byte[0][]);
-            cache.putLoaded(stamp, loadNames, values);
+            List<byte @Nullable []> values = readMany(Table.COUNTERS, load);
+            cache.putLoaded(stamp, load, values);
             for (int j = 0; j < misses; j++) {
-                out[missing[j]] = values[j];
+                out[missing[j]] = values.get(j);
             }
         }
         return Arrays.asList(out);

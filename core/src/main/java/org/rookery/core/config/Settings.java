@@ -54,7 +54,7 @@ public final class Settings {
     public static final ConfigKey<Integer> BLOCK_CACHE_MB = intKey("rookery.store.block.cache.mb", 256,
             "RocksDB's block cache (uncompressed blocks, index and bloom filters) shared by all tables, in MiB. Follower lists are read from it on every fanout of an author outside the follower cache, so a graph larger than it is read from compressed files instead.");
     public static final ConfigKey<Integer> COUNTER_CACHE_SIZE = intKey("rookery.store.counter.cache.size", 500_000,
-            "Counter values (statuses, followers and following of accounts; replies, reposts and favourites of statuses) kept in memory for reads, about 150 bytes each; a write drops the ones it changed before it is acknowledged. A page of 20 statuses reads a few hundred counters. 0 reads every counter from RocksDB.");
+            "Counter values (statuses, followers and following of accounts; replies, reposts and favourites of statuses) kept in memory for reads, 24 bytes each (rounded up to a power of two; sets of 8 that replace their entries in turn when full); a write drops the ones it changed before it is acknowledged. A page of 20 statuses reads a few hundred counters. 0 reads every counter from RocksDB.");
     public static final ConfigKey<Integer> MAX_REQUEST_BYTES = intKey("rookery.http.max.request.bytes", 1 << 20,
             "Largest accepted request body; larger ones get 413.");
     public static final ConfigKey<Integer> MAX_INFLIGHT_REQUESTS = intKey("rookery.http.max.inflight.requests", 1024,

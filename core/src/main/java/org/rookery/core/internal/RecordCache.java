@@ -19,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe.
  */
 public final class RecordCache<V> {
+    /** Keyed by {@link LongKeys#spread}(id). */
     private final Cache<Long, V> cache;
     private final AtomicLong writes = new AtomicLong();
 
@@ -31,7 +32,7 @@ public final class RecordCache<V> {
     }
 
     public @Nullable V getIfPresent(long id) {
-        return cache.getIfPresent(id);
+        return cache.getIfPresent(LongKeys.spread(id));
     }
 
     /** Take before loading from the store; hand to {@link #putLoaded}. */
@@ -46,14 +47,14 @@ public final class RecordCache<V> {
      * sees it once the write is acknowledged.
      */
     public void putLoaded(long stamp, long id, V value) {
-        cache.asMap().compute(id, (k, old) -> writes.get() == stamp ? value : old);
+        cache.asMap().compute(LongKeys.spread(id), (k, old) -> writes.get() == stamp ? value : old);
     }
 
     /** Forgets records a committed write changed or removed; call before acknowledging the write. */
     public void invalidate(long... ids) {
         writes.incrementAndGet();
         for (long id : ids) {
-            cache.invalidate(id);
+            cache.invalidate(LongKeys.spread(id));
         }
     }
 }

@@ -12,7 +12,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.rookery.core.graph.GraphService;
+import org.rookery.core.internal.LongKeys;
 import org.rookery.core.model.Account;
 import org.rookery.core.model.Page;
 import org.rookery.core.model.Tweet;
@@ -44,9 +46,10 @@ public final class HomeTimelineService {
      * Readers (followees, mutes, blocks) by user: a read would otherwise scan four relationship lists.
      * Invalidated by {@link GraphService}'s change listener after every relationship commit and
      * before it is acknowledged; a load racing the change is removed when the invalidation waits for
-     * it (Caffeine loads under the key's lock). Weighed in ids held.
+     * it (Caffeine loads under the key's lock). Weighed in ids held; keyed by {@link LongKeys#spread}(user id).
      */
     private final Cache<Long, TimelineRules.Reader> readers;
+    private final Function<Long, TimelineRules.Reader> readerLoader = key -> loadReader(LongKeys.id(key));
     private final TweetService tweets;
     private final GraphService graph;
     private final RateTracker rates;
@@ -80,8 +83,8 @@ public final class HomeTimelineService {
                         + r.hidesRepostsOf().length + r.blocksOrMutes().length + r.blockedBy().length))
                 .build();
         graph.addChangeListener((a, b) -> {
-            readers.invalidate(a);
-            readers.invalidate(b);
+            readers.invalidate(LongKeys.spread(a));
+            readers.invalidate(LongKeys.spread(b));
         });
         this.tweets = requireNonNull(tweets, "tweets");
         this.graph = requireNonNull(graph, "graph");
@@ -91,7 +94,7 @@ public final class HomeTimelineService {
 
     /** The reader's relationships, for the rules; from the cache when it has them. */
     public TimelineRules.Reader reader(long userId) {
-        return readers.get(userId, this::loadReader);
+        return readers.get(LongKeys.spread(userId), readerLoader);
     }
 
     private TimelineRules.Reader loadReader(long userId) {

@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.ids.SnowflakeIdGenerator;
 import org.rookery.core.internal.LongIntHashMap;
+import org.rookery.core.internal.LongKeys;
 import org.rookery.core.model.Account;
 import org.rookery.core.model.AccountCounts;
 import org.rookery.core.model.Relationship;
@@ -52,6 +53,7 @@ public final class Renderer {
 
     private final UserService users;
     private final TweetService tweets;
+    /** Keyed by {@link LongKeys#spread}(id), as is {@link #profileMembers}. */
     private final Cache<Long, StatusMembers> statusMembers;
     private final Cache<Long, ProfileMembers> profileMembers;
 
@@ -98,7 +100,7 @@ public final class Renderer {
 
     /** An account's members other than id, last status day and counts: cached while the record is the same. */
     private RawJson profile(String base, Account a) {
-        ProfileMembers cached = profileMembers.getIfPresent(a.id());
+        ProfileMembers cached = profileMembers.getIfPresent(LongKeys.spread(a.id()));
         if (cached != null && cached.base().equals(base) && cached.account().equals(a)) {
             return cached.json();
         }
@@ -124,7 +126,7 @@ public final class Renderer {
             g.writeStringField("created_at", iso(a.createdAtMillis()));
             emptyArray(g, "roles");
         });
-        profileMembers.put(a.id(), new ProfileMembers(base, a, json));
+        profileMembers.put(LongKeys.spread(a.id()), new ProfileMembers(base, a, json));
         return json;
     }
 
@@ -241,7 +243,7 @@ public final class Renderer {
             tweetIds[i] = t.id();
             index.put(t.id(), i);
             authorIds[i] = t.authorId();
-            StatusMembers cached = statusMembers.getIfPresent(t.id());
+            StatusMembers cached = statusMembers.getIfPresent(LongKeys.spread(t.id()));
             if (cached != null && cached.base().equals(base)) {
                 members[i] = cached.json();
             } else {
@@ -358,7 +360,7 @@ public final class Renderer {
             g.writeNullField("edited_at");
         });
         if (allKnown) {
-            statusMembers.put(t.id(), new StatusMembers(base, json));
+            statusMembers.put(LongKeys.spread(t.id()), new StatusMembers(base, json));
         }
         return json;
     }
