@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
+import org.rookery.core.internal.LongKeys;
 
 /**
  * The values of {@link org.rookery.core.store.Table#COUNTERS} keys that readers asked for, kept in
@@ -36,9 +37,7 @@ final class CounterCache {
     private static final int SLOT = 3;
     private static final long ABSENT = 1L << 60;
     private static final int LENGTH_SHIFT = 56;
-    private static final long LOW_56 = (1L << LENGTH_SHIFT) - 1;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
 
     /** Per slot: key bytes 0–7, then bytes 8–14 | length << 56 | absent flag (0: empty slot), then the value. */
     private final long[] slots;
@@ -91,7 +90,7 @@ final class CounterCache {
      * A polynomial hash of the bytes (a String's) fell on one hash in eight for Snowflake ids.
      */
     static int hash(long head, long tail) {
-        long h = head ^ Long.rotateLeft(tail, 31) * GOLDEN;
+        long h = head ^ LongKeys.spread(Long.rotateLeft(tail, 31));
         h ^= h >>> 33;
         h *= 0xFF51AFD7ED558CCDL;
         h ^= h >>> 33;
@@ -233,7 +232,7 @@ final class CounterCache {
         }
     }
 
-    /** Counters cached now (a walk of the table; for metrics and tests). */
+    /** Counters cached now (a walk of the whole table; for tests). */
     long size() {
         long n = 0;
         for (int s = 1; s < slots.length; s += SLOT) {
