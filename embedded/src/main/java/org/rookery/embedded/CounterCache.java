@@ -5,7 +5,9 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
+import org.rookery.core.internal.CacheCounts;
 import org.rookery.core.internal.LongKeys;
 
 /**
@@ -30,7 +32,7 @@ import org.rookery.core.internal.LongKeys;
  * value array per counter) a page's hundred-odd lookups were a fifth of a saturated server's CPU,
  * spent waiting on memory. Thread-safe: each set is guarded by one of {@value #STRIPES} locks.
  */
-final class CounterCache {
+final class CounterCache implements CacheCounts {
     static final int WAYS = 8;
     static final int MAX_KEY_BYTES = 15;
     private static final int STRIPES = 256;
@@ -45,6 +47,8 @@ final class CounterCache {
     private final int setMask;
     private final Object[] locks = new Object[STRIPES];
     private final AtomicLong writes = new AtomicLong();
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
 
     /** @param maxEntries counters kept, rounded up to a power of two (at least {@value #WAYS}) */
     CounterCache(int maxEntries) {
@@ -152,7 +156,19 @@ final class CounterCache {
                 out[i] = absent ? null : littleEndian(value);
             }
         }
+        this.hits.add(keys.size() - misses);
+        this.misses.add(misses);
         return misses;
+    }
+
+    @Override
+    public long hits() {
+        return hits.sum();
+    }
+
+    @Override
+    public long misses() {
+        return misses.sum();
     }
 
     private static byte[] littleEndian(long v) {

@@ -48,6 +48,7 @@ import org.rookery.core.event.EventConsumer;
 import org.rookery.core.event.EventLog;
 import org.rookery.core.event.LogRecord;
 import org.rookery.core.event.StartFrom;
+import org.rookery.core.internal.CacheCounts;
 import org.rookery.core.store.Bytes;
 import org.rookery.core.store.KeyValueStore;
 import org.rookery.core.store.StoreOverloadedException;
@@ -272,6 +273,19 @@ public final class RocksStore implements KeyValueStore, EventLog {
             }
         }
     }
+
+    /** The counts of a counter cache that is off. */
+    private static final CacheCounts NO_CACHE = new CacheCounts() {
+        @Override
+        public long hits() {
+            return 0;
+        }
+
+        @Override
+        public long misses() {
+            return 0;
+        }
+    };
 
     /** One caller's batch waiting for the committer. */
     private record Pending(WriteBatch batch, CompletableFuture<Void> done) {}
@@ -1156,6 +1170,12 @@ public final class RocksStore implements KeyValueStore, EventLog {
     /** Commits refused since open because {@link Options#maxQueuedBatches} were already waiting. */
     public long refusedBatches() {
         return refusedBatches.sum();
+    }
+
+    /** Counter reads answered by the in-memory counter cache and by RocksDB (none counted when it is off). */
+    public CacheCounts counterCache() {
+        CounterCache c = counters;
+        return c != null ? c : NO_CACHE;
     }
 
     /** RocksDB's estimate of the bytes compaction still has to rewrite, over all column families (0 once settled). */

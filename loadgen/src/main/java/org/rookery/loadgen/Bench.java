@@ -83,6 +83,10 @@ final class Bench {
     }
 
     private static final JsonFactory JSON = new JsonFactory();
+    /** The warm-up offers 1/10, 2/10, ... of each stream's rate (see {@link RateProfile#rampedUp}). */
+    private static final int WARMUP_STEPS = 10;
+    /** Closed-loop ceiling runs warm up for at most this long (nothing queues in a closed loop). */
+    private static final double CEILING_WARMUP_S = 5;
 
     private final Workload workload;
     private final Options o;
@@ -150,7 +154,7 @@ final class Bench {
                 ceiling("ceiling", duration, o.rate == null ? 0 : o.rate, warmup);
             } else {
                 if (o.ceilingSeconds > 0) {
-                    ceiling("ceiling", o.ceilingSeconds, 0, Math.min(1, warmup));
+                    ceiling("ceiling", o.ceilingSeconds, 0, Math.min(CEILING_WARMUP_S, warmup));
                 }
                 switch (workload) {
                     case TIMELINE_MIX -> timelineMix();
@@ -162,7 +166,7 @@ final class Bench {
                 if (o.ceilingSeconds > 0) {
                     // Again with both ends warm: the first measurement comes from a cold client (and, when
                     // embedded, a cold server), so the same-run ceiling is the better of the two.
-                    ceiling("ceiling_after", o.ceilingSeconds, 0, Math.min(1, warmup));
+                    ceiling("ceiling_after", o.ceilingSeconds, 0, Math.min(CEILING_WARMUP_S, warmup));
                 }
             }
             ServerMetrics after = scrape();
@@ -757,7 +761,11 @@ final class Bench {
         return measureStart / 1e9;
     }
 
-    private void runOpenLoop(List<OpenLoop.Stream> streams, double seconds, double warm) throws InterruptedException {
+    private void runOpenLoop(List<OpenLoop.Stream> offered, double seconds, double warm) throws InterruptedException {
+        List<OpenLoop.Stream> streams = new ArrayList<>(offered.size());
+        for (OpenLoop.Stream s : offered) {
+            streams.add(new OpenLoop.Stream(s.stats(), s.operation(), s.profile().rampedUp(warm, WARMUP_STEPS)));
+        }
         OpenLoop loop = new OpenLoop(streams, o.maxOutstanding);
         long start = System.nanoTime() + 20_000_000;
         measureStart = start + (long) (warm * 1e9);
@@ -1014,6 +1022,17 @@ final class Bench {
         s.put("timeline_bytes_per_entry", Double.isNaN(after.timelineBytesPerEntry()) ? null : round(after.timelineBytesPerEntry(), 2));
         s.put("timeline_entries", Double.isNaN(after.timelineEntries()) ? null : Math.round(after.timelineEntries()));
         s.put("timeline_mb", Double.isNaN(after.timelineBytes()) ? null : round(after.timelineBytes() / (1 << 20), 1));
+        Map<String, Object> hitRates = new LinkedHashMap<>();
+        for (String cache : after.caches()) {
+            double hits = after.cacheGets(cache, "hit") - (before == null ? 0 : before.cacheGets(cache, "hit"));
+            double misses = after.cacheGets(cache, "miss") - (before == null ? 0 : before.cacheGets(cache, "miss"));
+            if (hits + misses > 0) {
+                hitRates.put(cache, round(hits / (hits + misses), 4));
+            }
+        }
+        if (!hitRates.isEmpty()) {
+            s.put("cache_hit_rate", hitRates);
+        }
         if (embedded != null) {
             s.put("note", "embedded: server and generator share this JVM and its heap figures");
         }

@@ -26,9 +26,11 @@ public final class Options {
             description = "Measured time (e.g. 30s, 2m). Default: 30s (spike 60s, ceiling 10s).")
     @Nullable Duration duration;
 
-    @Option(names = "--warmup", converter = DurationConverter.class, defaultValue = "2s",
-            description = "Time the workload runs before measuring starts. Default: ${DEFAULT-VALUE}.")
-    Duration warmup = Duration.ofSeconds(2);
+    @Option(names = "--warmup", converter = DurationConverter.class, defaultValue = "15s",
+            description = "Time the workload runs before measuring starts, its rate climbing in ten steps to the "
+                    + "target (a cold server compiles and fills caches meanwhile instead of queueing a backlog). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Duration warmup = Duration.ofSeconds(15);
 
     @Option(names = "--rate", description = "Target operations/s (per workload; see its help). 0 on ceiling: as fast as possible.")
     @Nullable Double rate;

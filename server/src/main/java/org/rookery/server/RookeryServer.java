@@ -37,6 +37,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.activity.NotificationService;
@@ -49,6 +50,7 @@ import org.rookery.core.event.ConsumerLoop;
 import org.rookery.core.event.StartFrom;
 import org.rookery.core.graph.GraphService;
 import org.rookery.core.ids.SnowflakeIdGenerator;
+import org.rookery.core.internal.CacheCounts;
 import org.rookery.core.tweets.TweetService;
 import org.rookery.core.tweets.TweetText;
 import org.rookery.core.users.Registrations;
@@ -138,6 +140,10 @@ public final class RookeryServer implements AutoCloseable {
             home = Timelines.start(config, store, users, graph, tweets, clock, registry);
             services = new Services(config, users, oauth, graph, tweets, store,
                     Registrations.parse(config.get(Settings.REGISTRATIONS)), new Renderer(users, tweets, (long) config.get(Settings.RENDER_CACHE_MB) << 20), home.reads());
+            bindCacheMetrics(registry, Map.of("accounts", users.accountCache(), "tweets", tweets.tweetCache(),
+                    "newest_post", tweets.lastTweetCache(), "counters", store.counterCache(),
+                    "status_members", services.renderer().statusMemberCache(),
+                    "profile_members", services.renderer().profileMemberCache()));
             NotificationService notifications = new NotificationService(store, tweets, graph,
                     config.get(Settings.NOTIFICATIONS_CAPACITY));
             notificationsConsumer = new ConsumerLoop(store, NotificationService.CONSUMER, StartFrom.savedOrEarliest(),
@@ -247,6 +253,18 @@ public final class RookeryServer implements AutoCloseable {
                 .register(registry);
         Gauge.builder("rookery.store.compactions.running", store, RocksStore::runningCompactions)
                 .description("RocksDB compactions running now").register(registry);
+    }
+
+    /** {@code rookery.cache.gets{cache, result=hit|miss}}, Micrometer's name for a cache's lookups. */
+    private static void bindCacheMetrics(MeterRegistry registry, Map<String, CacheCounts> caches) {
+        caches.forEach((name, counts) -> {
+            FunctionCounter.builder("rookery.cache.gets", counts, CacheCounts::hits).tags("cache", name, "result", "hit")
+                    .description("Cache lookups answered from memory (hit) or sent on to the store (miss)")
+                    .register(registry);
+            FunctionCounter.builder("rookery.cache.gets", counts, CacheCounts::misses).tags("cache", name, "result", "miss")
+                    .description("Cache lookups answered from memory (hit) or sent on to the store (miss)")
+                    .register(registry);
+        });
     }
 
     private static void bindInflightMetrics(MeterRegistry registry, InflightLimit limit) {

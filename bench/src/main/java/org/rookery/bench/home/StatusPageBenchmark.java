@@ -3,6 +3,11 @@ package org.rookery.bench.home;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -32,6 +37,8 @@ import org.rookery.server.http.JsonTrees;
  * handler does after it, {@code Renderer.statuses} (hydration) and the server's {@code ObjectMapper}
  * writing the bytes. The difference is the rendering a home read pays per page; run with
  * {@code -prof gc} for the bytes allocated per page ({@code gc.alloc.rate.norm}).
+ * {@link #pageJsonViaHeapArray} and {@link #pageJsonIntoPooledBuffer} add the hand-off of the body
+ * to Netty, the way the server did it before and the way it does it now.
  *
  * <p>Data, through the real services on a real RocksStore ({@link HomeWorld}): {@code users}
  * accounts, each following 60 others drawn by Zipf popularity (exponent 0.8), seed 1;
@@ -52,6 +59,8 @@ import org.rookery.server.http.JsonTrees;
 @Measurement(iterations = 5, time = 3)
 public class StatusPageBenchmark {
     private static final String BASE = "https://rookery.example";
+    /** Netty's default allocator, as Armeria's event loops use. */
+    private static final ByteBufAllocator ALLOC = ByteBufAllocator.DEFAULT;
 
     @Param({"5000"})
     int users;
@@ -134,5 +143,36 @@ public class StatusPageBenchmark {
         long viewer = nextViewer();
         List<Tweet> page = world.home.home(viewer, Page.newest(20));
         return mapper.writeValueAsBytes(renderer.statuses(BASE, viewer, page));
+    }
+
+    /**
+     * The body as the server handed it to Netty before 2026-12-06: a heap array of the whole body,
+     * which Netty then copies into a direct buffer for the socket.
+     */
+    @Benchmark
+    public int pageJsonViaHeapArray() throws JsonProcessingException {
+        long viewer = nextViewer();
+        List<Tweet> page = world.home.home(viewer, Page.newest(20));
+        byte[] body = mapper.writeValueAsBytes(renderer.statuses(BASE, viewer, page));
+        ByteBuf direct = ALLOC.directBuffer(body.length);
+        try {
+            return direct.writeBytes(body).readableBytes();
+        } finally {
+            direct.release();
+        }
+    }
+
+    /** The body as the server writes it now ({@code Router.render}): straight into a pooled buffer. */
+    @Benchmark
+    public int pageJsonIntoPooledBuffer() throws IOException {
+        long viewer = nextViewer();
+        List<Tweet> page = world.home.home(viewer, Page.newest(20));
+        ByteBuf direct = ALLOC.directBuffer(4096);
+        try {
+            mapper.writeValue((OutputStream) new ByteBufOutputStream(direct), renderer.statuses(BASE, viewer, page));
+            return direct.readableBytes();
+        } finally {
+            direct.release();
+        }
     }
 }

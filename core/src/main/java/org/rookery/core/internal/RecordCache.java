@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe.
  */
-public final class RecordCache<V> {
+public final class RecordCache<V> implements CacheCounts {
     /** Keyed by {@link LongKeys#spread}(id). */
     private final Cache<Long, V> cache;
     private final AtomicLong writes = new AtomicLong();
@@ -28,11 +28,21 @@ public final class RecordCache<V> {
         if (maxEntries < 0) {
             throw new IllegalArgumentException("maxEntries: " + maxEntries + " (expected: >= 0)");
         }
-        this.cache = Caffeine.newBuilder().maximumSize(maxEntries).build();
+        this.cache = Caffeine.newBuilder().maximumSize(maxEntries).recordStats().build();
     }
 
     public @Nullable V getIfPresent(long id) {
         return cache.getIfPresent(LongKeys.spread(id));
+    }
+
+    @Override
+    public long hits() {
+        return cache.stats().hitCount();
+    }
+
+    @Override
+    public long misses() {
+        return cache.stats().missCount();
     }
 
     /** Take before loading from the store; hand to {@link #putLoaded}. */

@@ -19,6 +19,7 @@ import org.rookery.core.event.Event;
 import org.rookery.core.event.EventType;
 import org.rookery.core.graph.GraphService;
 import org.rookery.core.ids.IdGenerator;
+import org.rookery.core.internal.CacheCounts;
 import org.rookery.core.internal.RecordCache;
 import org.rookery.core.internal.RecordCodec;
 import org.rookery.core.internal.StripedLocks;
@@ -753,5 +754,15 @@ public final class TweetService {
     /** The newest tweet id of an author (its time is in the id), 0 if none: Mastodon's last_status_at. */
     public long lastTweetAt(long authorId) {
         return lastTweetAtEach(new long[] {authorId})[0];
+    }
+
+    /** Lookups of decoded tweets answered from memory and from the store. */
+    public CacheCounts tweetCache() {
+        return cache;
+    }
+
+    /** Lookups of authors' newest post ids answered from memory and from the store. */
+    public CacheCounts lastTweetCache() {
+        return lastTweets;
     }
 }

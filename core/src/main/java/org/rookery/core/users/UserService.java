@@ -16,6 +16,7 @@ import org.rookery.core.error.RookeryException;
 import org.rookery.core.event.Event;
 import org.rookery.core.event.EventType;
 import org.rookery.core.ids.IdGenerator;
+import org.rookery.core.internal.CacheCounts;
 import org.rookery.core.internal.RecordCache;
 import org.rookery.core.internal.RecordCodec;
 import org.rookery.core.internal.StripedLocks;
@@ -363,5 +364,10 @@ public final class UserService {
     public Optional<String> email(long id) {
         byte[] cred = store.get(Table.CREDENTIALS, Bytes.key(id));
         return cred == null ? Optional.empty() : Optional.of(RecordCodec.decode(cred, Credential.class).email());
+    }
+
+    /** Lookups of decoded accounts answered from memory and from the store. */
+    public CacheCounts accountCache() {
+        return cache;
     }
 }

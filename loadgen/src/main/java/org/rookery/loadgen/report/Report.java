@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.StringJoiner;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
 import org.jspecify.annotations.Nullable;
@@ -143,6 +144,12 @@ public final class Report {
                     s.get("heap_used_mb_end"), s.get("heap_used_mb_max"), s.get("gc_pauses"), s.get("gc_pause_total_ms"),
                     s.get("gc_pause_max_ms"), s.get("fanout_lag_max_s"), s.get("fanout_deliveries"),
                     s.get("timeline_bytes_per_entry")));
+            if (s.get("cache_hit_rate") instanceof Map<?, ?> rates && !rates.isEmpty()) {
+                StringJoiner line = new StringJoiner(", ", "cache hit rates over the run: ", System.lineSeparator());
+                rates.forEach((cache, rate) -> line.add(String.format(Locale.ROOT, "%s %.1f %%", cache,
+                        ((Number) rate).doubleValue() * 100)));
+                b.append(line);
+            }
         }
         return b.toString();
     }

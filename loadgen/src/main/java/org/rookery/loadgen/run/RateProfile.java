@@ -39,6 +39,50 @@ public final class RateProfile {
         return new RateProfile(startsSeconds, rates);
     }
 
+    /**
+     * This profile with its first {@code seconds} played at a rising fraction of its rate: {@code steps}
+     * equal steps from 1/steps to the full rate. A server started cold (interpreted code, empty
+     * caches) serves a fraction of its warm rate for its first seconds, and work offered at the full
+     * rate meanwhile queues up and is still being served, late, after measuring starts; a warm-up
+     * that climbs lets it compile and fill its caches without building that backlog (wrk2 calibrates
+     * for 10 s the same way). Phases of this profile that start inside the ramp are scaled too.
+     */
+    public RateProfile rampedUp(double seconds, int steps) {
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps: " + steps + " (expected: > 0)");
+        }
+        if (!(seconds > 0) || steps == 1) {
+            return this;
+        }
+        java.util.TreeSet<Double> breaks = new java.util.TreeSet<>();
+        for (double s : starts) {
+            breaks.add(s);
+        }
+        for (int k = 0; k < steps; k++) {
+            breaks.add(seconds * k / steps);
+        }
+        breaks.add(seconds);
+        double[] newStarts = new double[breaks.size()];
+        double[] newRates = new double[breaks.size()];
+        int i = 0;
+        for (double t : breaks) {
+            int step = (int) Math.floor(t / seconds * steps);
+            newStarts[i] = t;
+            newRates[i] = step >= steps ? rateAt(t) : rateAt(t) * (step + 1) / steps;
+            i++;
+        }
+        return new RateProfile(newStarts, newRates);
+    }
+
+    /** The rate scheduled at {@code seconds} into the run. */
+    public double rateAt(double seconds) {
+        int phase = 0;
+        while (phase + 1 < starts.length && starts[phase + 1] <= seconds) {
+            phase++;
+        }
+        return rates[phase];
+    }
+
     public int phaseCount() {
         return starts.length;
     }

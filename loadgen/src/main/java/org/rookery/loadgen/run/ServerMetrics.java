@@ -8,7 +8,8 @@ import java.util.function.Predicate;
 
 /**
  * One scrape of a server's {@code /admin/metrics} (Prometheus text format), with the figures the
- * report shows: heap in use, GC pauses, fanout lag, timeline bytes per entry, fanout deliveries.
+ * report shows: heap in use, GC pauses, fanout lag, timeline bytes per entry, fanout deliveries,
+ * cache lookups.
  * Immutable.
  *
  * <pre>{@code
@@ -191,5 +192,21 @@ public final class ServerMetrics {
 
     public double timelineEntries() {
         return max("rookery_timeline_entries");
+    }
+
+    /** The caches the server counts lookups of ({@code rookery_cache_gets_total}'s {@code cache} label). */
+    public java.util.SortedSet<String> caches() {
+        java.util.SortedSet<String> names = new java.util.TreeSet<>();
+        for (Sample x : samples) {
+            if (x.name().equals("rookery_cache_gets_total") && x.labels().containsKey("cache")) {
+                names.add(x.labels().get("cache"));
+            }
+        }
+        return names;
+    }
+
+    /** Lookups of {@code cache} with {@code result} ({@code hit} or {@code miss}) since the server started. */
+    public double cacheGets(String cache, String result) {
+        return sum("rookery_cache_gets_total", l -> cache.equals(l.get("cache")) && result.equals(l.get("result")));
     }
 }

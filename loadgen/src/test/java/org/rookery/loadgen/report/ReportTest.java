@@ -106,4 +106,18 @@ class ReportTest {
         assertThat(table).containsPattern("home\\s+1000\\s+100\\s+100\\s+1\\s+2\\s+0\\s+1\\.50\\s+3\\.00\\s+6\\.00\\s+12\\.00\\s+15\\.00");
         assertThat(table).contains("delivery lag ms: p50 3.00").contains("acknowledged posts: 20, lost: 0");
     }
+
+    @Test
+    void theServerLineIsFollowedByEachCachesHitRate() {
+        Map<String, Object> r = result();
+        Map<String, Object> server = new LinkedHashMap<>();
+        server.put("gc_pauses", 3L);
+        Map<String, Object> rates = new LinkedHashMap<>();
+        rates.put("tweets", 0.9991);
+        rates.put("counters", 0.5);
+        server.put("cache_hit_rate", rates);
+        r.put("server", server);
+
+        assertThat(report(r).table()).contains("cache hit rates over the run: tweets 99.9 %, counters 50.0 %");
+    }
 }

@@ -20,6 +20,9 @@ class ServerMetricsTest {
             rookery_fanout_deliveries_total 12345.0
             rookery_timeline_bytes_per_entry 9.5
             rookery_http_requests_total{method="GET",route="/a \\"quoted\\", b",status="200"} 7.0 1700000000000
+            rookery_cache_gets_total{cache="tweets",result="hit"} 990.0
+            rookery_cache_gets_total{cache="tweets",result="miss"} 10.0
+            rookery_cache_gets_total{cache="counters",result="hit"} 0.0
             """;
 
     @Test
@@ -33,6 +36,10 @@ class ServerMetricsTest {
         assertThat(m.fanoutLagSeconds()).as("the fanout consumer's, not the notifications'").isEqualTo(0.25);
         assertThat(m.fanoutDeliveries()).isEqualTo(12345);
         assertThat(m.timelineBytesPerEntry()).isEqualTo(9.5);
+        assertThat(m.caches()).containsExactly("counters", "tweets");
+        assertThat(m.cacheGets("tweets", "hit")).isEqualTo(990);
+        assertThat(m.cacheGets("tweets", "miss")).isEqualTo(10);
+        assertThat(m.cacheGets("counters", "miss")).isZero();
         assertThat(m.sum("rookery_http_requests_total", l -> "/a \"quoted\", b".equals(l.get("route")))).isEqualTo(7);
     }
 

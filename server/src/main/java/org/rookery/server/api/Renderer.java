@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.ids.SnowflakeIdGenerator;
+import org.rookery.core.internal.CacheCounts;
 import org.rookery.core.internal.LongIntHashMap;
 import org.rookery.core.internal.LongKeys;
 import org.rookery.core.model.Account;
@@ -56,6 +57,9 @@ public final class Renderer {
     /** Keyed by {@link LongKeys#spread}(id), as is {@link #profileMembers}. */
     private final Cache<Long, StatusMembers> statusMembers;
     private final Cache<Long, ProfileMembers> profileMembers;
+    /** Held here: a metric keeps only a weak reference to what it reads. */
+    private final CacheCounts statusMemberCounts;
+    private final CacheCounts profileMemberCounts;
 
     private record StatusMembers(String base, RawJson json) {}
 
@@ -73,9 +77,39 @@ public final class Renderer {
         this.users = users;
         this.tweets = tweets;
         this.statusMembers = Caffeine.newBuilder().maximumWeight(cacheBytes / 4 * 3)
-                .weigher((Long id, StatusMembers m) -> m.json().size() + ENTRY_OVERHEAD).build();
+                .weigher((Long id, StatusMembers m) -> m.json().size() + ENTRY_OVERHEAD).recordStats().build();
         this.profileMembers = Caffeine.newBuilder().maximumWeight(cacheBytes / 4)
-                .weigher((Long id, ProfileMembers m) -> m.json().size() + ENTRY_OVERHEAD).build();
+                .weigher((Long id, ProfileMembers m) -> m.json().size() + ENTRY_OVERHEAD).recordStats().build();
+        this.statusMemberCounts = counts(statusMembers);
+        this.profileMemberCounts = counts(profileMembers);
+    }
+
+    /** Statuses whose serialized members were found in memory, and those that had to be rendered. */
+    public CacheCounts statusMemberCache() {
+        return statusMemberCounts;
+    }
+
+    /**
+     * Accounts whose serialized profile was found in memory, and those that had to be rendered (a
+     * profile found but made from a record that has changed since is rendered again, and counts as
+     * found).
+     */
+    public CacheCounts profileMemberCache() {
+        return profileMemberCounts;
+    }
+
+    private static CacheCounts counts(Cache<?, ?> cache) {
+        return new CacheCounts() {
+            @Override
+            public long hits() {
+                return cache.stats().hitCount();
+            }
+
+            @Override
+            public long misses() {
+                return cache.stats().missCount();
+            }
+        };
     }
 
     public static String iso(long millis) {

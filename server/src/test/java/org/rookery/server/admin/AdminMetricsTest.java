@@ -1,8 +1,12 @@
 package org.rookery.server.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.rookery.server.testing.Await.eventually;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.rookery.server.testing.ApiClient;
@@ -63,5 +67,34 @@ class AdminMetricsTest {
                 .containsPattern(sample("rookery_store_commit_refused_total", ""))
                 .containsPattern(sample("rookery_store_compaction_pending_bytes", ""))
                 .containsPattern(sample("rookery_store_compactions_running", ""));
+    }
+
+    /** The value of the sample of {@code name} with exactly these label values (0 if there is none). */
+    private static double value(String metrics, String name, String labels) {
+        Matcher m = Pattern.compile(sample(name, Pattern.quote(labels))).matcher(metrics);
+        if (!m.find()) {
+            return 0;
+        }
+        String line = m.group();
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+    }
+
+    @Test
+    void aHomeReadRepeatedIsAnsweredFromTheCachesAndTheMetricsSaySo() {
+        ApiClient.User writer = api.newUser("cached");
+        api.postStatus(writer, "read twice");
+        // The post shows in its author's own home timeline; the first read fills the caches.
+        eventually(() -> api.get("/api/v1/timelines/home", writer.token()).ok().size(), n -> n == 1);
+        String before = scrape();
+        assertThat(api.get("/api/v1/timelines/home", writer.token()).ok()).hasSize(1);
+        String after = scrape();
+
+        for (String cache : List.of("tweets", "counters", "status_members", "profile_members", "newest_post")) {
+            String hit = "cache=\"" + cache + "\",result=\"hit\"";
+            assertThat(value(after, "rookery_cache_gets_total", hit))
+                    .as("hits of the %s cache", cache)
+                    .isGreaterThan(value(before, "rookery_cache_gets_total", hit));
+        }
+        assertThat(after).containsPattern(sample("rookery_cache_gets_total", "cache=\"accounts\",result=\"miss\""));
     }
 }
