@@ -47,8 +47,8 @@ final class CounterCache implements CacheCounts {
     private final int setMask;
     private final Object[] locks = new Object[STRIPES];
     private final AtomicLong writes = new AtomicLong();
-    private final LongAdder hits = new LongAdder();
-    private final LongAdder misses = new LongAdder();
+    private final LongAdder hitCount = new LongAdder();
+    private final LongAdder missCount = new LongAdder();
 
     /** @param maxEntries counters kept, rounded up to a power of two (at least {@value #WAYS}) */
     CounterCache(int maxEntries) {
@@ -156,19 +156,19 @@ final class CounterCache implements CacheCounts {
                 out[i] = absent ? null : littleEndian(value);
             }
         }
-        this.hits.add(keys.size() - misses);
-        this.misses.add(misses);
+        hitCount.add(keys.size() - misses);
+        missCount.add(misses);
         return misses;
     }
 
     @Override
     public long hits() {
-        return hits.sum();
+        return hitCount.sum();
     }
 
     @Override
     public long misses() {
-        return misses.sum();
+        return missCount.sum();
     }
 
     private static byte[] littleEndian(long v) {

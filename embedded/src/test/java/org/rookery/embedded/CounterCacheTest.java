@@ -56,6 +56,9 @@ class CounterCacheTest {
         missing.clear();
         lookup(cache, keys, missing);
         assertThat(missing).containsExactly(1);
+        // Three lookups of three keys: all missed, all found, one dropped by the write.
+        assertThat(cache.hits()).isEqualTo(5);
+        assertThat(cache.misses()).isEqualTo(4);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.rookery.loadgen.run;
 
 import java.util.Arrays;
+import java.util.TreeSet;
 
 /**
  * A target rate over time, piecewise constant: phase {@code i} starts at {@code starts[i]} seconds
@@ -54,21 +55,27 @@ public final class RateProfile {
         if (!(seconds > 0) || steps == 1) {
             return this;
         }
-        java.util.TreeSet<Double> breaks = new java.util.TreeSet<>();
+        double[] stepStarts = new double[steps];
+        TreeSet<Double> breaks = new TreeSet<>();
+        for (int k = 0; k < steps; k++) {
+            stepStarts[k] = seconds * k / steps;
+            breaks.add(stepStarts[k]);
+        }
+        breaks.add(seconds);
         for (double s : starts) {
             breaks.add(s);
         }
-        for (int k = 0; k < steps; k++) {
-            breaks.add(seconds * k / steps);
-        }
-        breaks.add(seconds);
         double[] newStarts = new double[breaks.size()];
         double[] newRates = new double[breaks.size()];
         int i = 0;
+        int step = 0;
         for (double t : breaks) {
-            int step = (int) Math.floor(t / seconds * steps);
+            // Compared with the same doubles that are the breaks, so no rounding can put t in the wrong step.
+            while (step + 1 < steps && stepStarts[step + 1] <= t) {
+                step++;
+            }
             newStarts[i] = t;
-            newRates[i] = step >= steps ? rateAt(t) : rateAt(t) * (step + 1) / steps;
+            newRates[i] = t >= seconds ? rateAt(t) : rateAt(t) * (step + 1) / steps;
             i++;
         }
         return new RateProfile(newStarts, newRates);

@@ -138,8 +138,13 @@ public final class ServerMetrics {
         return sum("jvm_memory_used_bytes", l -> "heap".equals(l.get("area")));
     }
 
+    /**
+     * The heap's limit: the largest of its pools' maxima. Under G1 the old generation carries
+     * {@code -Xmx} (the young pools say -1); under generational ZGC both generations say
+     * {@code -Xmx}, so a sum would double it.
+     */
     public double heapMaxBytes() {
-        return sum("jvm_memory_max_bytes", l -> "heap".equals(l.get("area")));
+        return max("jvm_memory_max_bytes", l -> "heap".equals(l.get("area")));
     }
 
     public double gcPauseCount() {

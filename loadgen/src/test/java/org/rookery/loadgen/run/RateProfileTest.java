@@ -23,6 +23,17 @@ class RateProfileTest {
     }
 
     @Test
+    void everyStepOfTheDefaultWarmUpHasItsShare() {
+        RateProfile ramped = RateProfile.constant(1_000).rampedUp(15, 10);
+
+        for (int k = 0; k < 10; k++) {
+            assertThat(ramped.rateAt(1.5 * k)).as("from %s s", 1.5 * k).isEqualTo(100.0 * (k + 1));
+            assertThat(ramped.rateAt(1.5 * k + 1.4)).isEqualTo(100.0 * (k + 1));
+        }
+        assertThat(ramped.rateAt(15)).isEqualTo(1_000);
+    }
+
+    @Test
     void phasesAfterTheRampKeepTheirRatesAndStarts() {
         RateProfile spike = RateProfile.phases(new double[] {0, 15, 20}, new double[] {200, 5_000, 200});
 

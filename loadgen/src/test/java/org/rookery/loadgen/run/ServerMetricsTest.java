@@ -44,6 +44,23 @@ class ServerMetricsTest {
     }
 
     @Test
+    void theHeapLimitIsXmxUnderG1AndUnderGenerationalZgc() {
+        ServerMetrics g1 = ServerMetrics.parse("""
+                jvm_memory_max_bytes{area="heap",id="G1 Eden Space"} -1.0
+                jvm_memory_max_bytes{area="heap",id="G1 Old Gen"} 8.589934592E9
+                jvm_memory_max_bytes{area="heap",id="G1 Survivor Space"} -1.0
+                jvm_memory_max_bytes{area="nonheap",id="Metaspace"} -1.0
+                """);
+        ServerMetrics zgc = ServerMetrics.parse("""
+                jvm_memory_max_bytes{area="heap",id="ZGC Old Generation"} 8.589934592E9
+                jvm_memory_max_bytes{area="heap",id="ZGC Young Generation"} 8.589934592E9
+                """);
+
+        assertThat(g1.heapMaxBytes()).isEqualTo(8.589934592E9);
+        assertThat(zgc.heapMaxBytes()).isEqualTo(8.589934592E9);
+    }
+
+    @Test
     void aMetricTheServerDoesNotHaveIsNaNForMaxAndZeroForSum() {
         ServerMetrics m = ServerMetrics.parse("up 1\n");
 
