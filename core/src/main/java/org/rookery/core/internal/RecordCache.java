@@ -18,10 +18,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe.
  */
-public final class RecordCache<V> implements CacheCounts {
+public final class RecordCache<V> {
     /** Keyed by {@link LongKeys#spread}(id). */
     private final Cache<Long, V> cache;
     private final AtomicLong writes = new AtomicLong();
+    private final CacheCounts counts;
 
     /** @param maxEntries records kept (0: none; every read goes to the store) */
     public RecordCache(int maxEntries) {
@@ -29,20 +30,16 @@ public final class RecordCache<V> implements CacheCounts {
             throw new IllegalArgumentException("maxEntries: " + maxEntries + " (expected: >= 0)");
         }
         this.cache = Caffeine.newBuilder().maximumSize(maxEntries).recordStats().build();
+        this.counts = CacheCounts.of(cache);
     }
 
     public @Nullable V getIfPresent(long id) {
         return cache.getIfPresent(LongKeys.spread(id));
     }
 
-    @Override
-    public long hits() {
-        return cache.stats().hitCount();
-    }
-
-    @Override
-    public long misses() {
-        return cache.stats().missCount();
+    /** Lookups ({@link #getIfPresent}) that found a record and that did not. */
+    public CacheCounts counts() {
+        return counts;
     }
 
     /** Take before loading from the store; hand to {@link #putLoaded}. */

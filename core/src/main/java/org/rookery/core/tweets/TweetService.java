@@ -758,11 +758,11 @@ public final class TweetService {
 
     /** Lookups of decoded tweets answered from memory and from the store. */
     public CacheCounts tweetCache() {
-        return cache;
+        return cache.counts();
     }
 
     /** Lookups of authors' newest post ids answered from memory and from the store. */
     public CacheCounts lastTweetCache() {
-        return lastTweets;
+        return lastTweets.counts();
     }
 }

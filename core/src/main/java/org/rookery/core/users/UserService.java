@@ -368,6 +368,6 @@ public final class UserService {
 
     /** Lookups of decoded accounts answered from memory and from the store. */
     public CacheCounts accountCache() {
-        return cache;
+        return cache.counts();
     }
 }

@@ -57,7 +57,7 @@ public final class Renderer {
     /** Keyed by {@link LongKeys#spread}(id), as is {@link #profileMembers}. */
     private final Cache<Long, StatusMembers> statusMembers;
     private final Cache<Long, ProfileMembers> profileMembers;
-    /** Held here: a metric keeps only a weak reference to what it reads. */
+    /** Held here: a metric keeps only a weak reference to what it reads ({@link CacheCounts#of}). */
     private final CacheCounts statusMemberCounts;
     private final CacheCounts profileMemberCounts;
 
@@ -80,8 +80,8 @@ public final class Renderer {
                 .weigher((Long id, StatusMembers m) -> m.json().size() + ENTRY_OVERHEAD).recordStats().build();
         this.profileMembers = Caffeine.newBuilder().maximumWeight(cacheBytes / 4)
                 .weigher((Long id, ProfileMembers m) -> m.json().size() + ENTRY_OVERHEAD).recordStats().build();
-        this.statusMemberCounts = counts(statusMembers);
-        this.profileMemberCounts = counts(profileMembers);
+        this.statusMemberCounts = CacheCounts.of(statusMembers);
+        this.profileMemberCounts = CacheCounts.of(profileMembers);
     }
 
     /** Statuses whose serialized members were found in memory, and those that had to be rendered. */
@@ -96,20 +96,6 @@ public final class Renderer {
      */
     public CacheCounts profileMemberCache() {
         return profileMemberCounts;
-    }
-
-    private static CacheCounts counts(Cache<?, ?> cache) {
-        return new CacheCounts() {
-            @Override
-            public long hits() {
-                return cache.stats().hitCount();
-            }
-
-            @Override
-            public long misses() {
-                return cache.stats().missCount();
-            }
-        };
     }
 
     public static String iso(long millis) {
