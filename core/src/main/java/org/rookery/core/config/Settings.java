@@ -91,7 +91,7 @@ public final class Settings {
     public static final ConfigKey<Integer> TWEET_CACHE_SIZE = intKey("rookery.tweets.cache.size", 100_000,
             "Decoded tweets kept in memory for timeline reads and hydration (Tweetypie's cache); 0 turns it off.");
     public static final ConfigKey<Integer> ACCOUNT_CACHE_SIZE = intKey("rookery.accounts.cache.size", 100_000,
-            "Decoded accounts kept in memory for hydration; invalidated when a profile changes. 0 turns it off.");
+            "Decoded accounts kept in memory for hydration; invalidated when a profile changes. As many authors' newest post ids (an account's last_status_at) are kept too. 0 turns both off.");
     public static final ConfigKey<Integer> RENDER_CACHE_MB = intKey("rookery.render.cache.mb", 64,
             "Serialized JSON kept in memory for statuses and accounts, in MiB: the members of a status or account that are the same on every read (text as HTML, links, mentions, tags; the profile), copied into each response with counts and the viewer's flags written in at read time. Three quarters for statuses, a quarter for accounts; 0 renders every response in full.");
     public static final ConfigKey<Long> READER_CACHE_IDS = longKey("rookery.timeline.reader.cache.ids", 8L << 20,

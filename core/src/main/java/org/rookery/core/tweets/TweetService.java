@@ -93,9 +93,10 @@ public final class TweetService {
             throw new IllegalArgumentException("cacheTweets: " + cacheTweets + " (expected: >= 0)");
         }
         this.cache = new RecordCache<>(cacheTweets);
-        this.lastTweets = new RecordCache<>(cacheTweets);
         this.store = requireNonNull(store, "store");
         this.users = requireNonNull(users, "users");
+        // One entry per author: as many as the accounts the user service keeps decoded.
+        this.lastTweets = new RecordCache<>(users.accountCacheSize());
         this.graph = requireNonNull(graph, "graph");
         this.ids = requireNonNull(ids, "ids");
         this.clock = requireNonNull(clock, "clock");

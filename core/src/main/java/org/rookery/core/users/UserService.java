@@ -67,6 +67,7 @@ public final class UserService {
     private final StripedLocks locks = new StripedLocks(256);
     /** Decoded accounts by id, for hydration; a profile change is never undone by a racing read. */
     private final RecordCache<Account> cache;
+    private final int cacheAccounts;
 
     /** Default size of the decoded-account cache. */
     public static final int DEFAULT_CACHE_ACCOUNTS = 100_000;
@@ -79,6 +80,7 @@ public final class UserService {
     public UserService(KeyValueStore store, IdGenerator ids, InstantSource clock, PasswordHasher hasher,
                        int cacheAccounts) {
         this.cache = new RecordCache<>(cacheAccounts);
+        this.cacheAccounts = cacheAccounts;
         this.store = requireNonNull(store, "store");
         this.ids = requireNonNull(ids, "ids");
         this.clock = requireNonNull(clock, "clock");
@@ -369,5 +371,10 @@ public final class UserService {
     /** Lookups of decoded accounts answered from memory and from the store. */
     public CacheCounts accountCache() {
         return cache.counts();
+    }
+
+    /** How many decoded accounts are kept in memory; per-account caches elsewhere are sized alike. */
+    public int accountCacheSize() {
+        return cacheAccounts;
     }
 }
