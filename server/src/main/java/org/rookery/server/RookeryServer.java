@@ -257,13 +257,12 @@ public final class RookeryServer implements AutoCloseable {
 
     /** {@code rookery.cache.gets{cache, result=hit|miss}}, Micrometer's name for a cache's lookups. */
     private static void bindCacheMetrics(MeterRegistry registry, Map<String, CacheCounts> caches) {
+        String description = "Cache lookups answered from memory (hit) or sent on to the store (miss)";
         caches.forEach((name, counts) -> {
             FunctionCounter.builder("rookery.cache.gets", counts, CacheCounts::hits).tags("cache", name, "result", "hit")
-                    .description("Cache lookups answered from memory (hit) or sent on to the store (miss)")
-                    .register(registry);
+                    .description(description).register(registry);
             FunctionCounter.builder("rookery.cache.gets", counts, CacheCounts::misses).tags("cache", name, "result", "miss")
-                    .description("Cache lookups answered from memory (hit) or sent on to the store (miss)")
-                    .register(registry);
+                    .description(description).register(registry);
         });
     }
 

@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -30,6 +28,7 @@ import org.rookery.core.model.Tweet;
 import org.rookery.core.timeline.FanoutPolicy;
 import org.rookery.server.api.Renderer;
 import org.rookery.server.http.JsonTrees;
+import org.rookery.server.http.Router;
 
 /**
  * What a home read costs in process, page choice and then the response body: {@link #page} is
@@ -167,12 +166,11 @@ public class StatusPageBenchmark {
     public int pageJsonIntoPooledBuffer() throws IOException {
         long viewer = nextViewer();
         List<Tweet> page = world.home.home(viewer, Page.newest(20));
-        ByteBuf direct = ALLOC.directBuffer(4096);
+        ByteBuf body = Router.jsonBody(mapper, ALLOC, renderer.statuses(BASE, viewer, page));
         try {
-            mapper.writeValue((OutputStream) new ByteBufOutputStream(direct), renderer.statuses(BASE, viewer, page));
-            return direct.readableBytes();
+            return body.readableBytes();
         } finally {
-            direct.release();
+            body.release();
         }
     }
 }

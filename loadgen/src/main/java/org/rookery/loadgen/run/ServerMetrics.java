@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
@@ -200,8 +202,8 @@ public final class ServerMetrics {
     }
 
     /** The caches the server counts lookups of ({@code rookery_cache_gets_total}'s {@code cache} label). */
-    public java.util.SortedSet<String> caches() {
-        java.util.SortedSet<String> names = new java.util.TreeSet<>();
+    public SortedSet<String> caches() {
+        SortedSet<String> names = new TreeSet<>();
         for (Sample x : samples) {
             if (x.name().equals("rookery_cache_gets_total") && x.labels().containsKey("cache")) {
                 names.add(x.labels().get("cache"));
