@@ -418,112 +418,177 @@ public final class HomeTimelineService {
      * The newest {@code capacity} ids that belong in the reader's timeline, newest first, merged
      * from the user timelines of the reader and everyone they follow. Reads a first slice of each
      * followed timeline, then reads deeper only where a timeline could still reach into the result.
+     * The rules are applied to each user-timeline row as it is read ({@link TimelineRules#belongsByRow});
+     * only the tweets a row cannot decide are fetched.
      */
     public long[] rebuild(long userId, TimelineRules.Reader reader, int capacity) {
         long[] sources = Arrays.copyOf(reader.follows(), reader.follows().length + 1);
         sources[sources.length - 1] = userId;
         int k = sources.length;
         int slice = Math.max(20, Math.min(capacity, 2 * capacity / Math.max(1, k)));
-        long[][] lists = new long[k][];
-        boolean[] more = new boolean[k];
-        long[][] first = newestOfEach(sources, slice);
-        for (int i = 0; i < k; i++) {
-            lists[i] = first[i];
-            more[i] = lists[i].length == slice;
-        }
-        long[] merged = accepted(userId, reader, lists, capacity);
+        Candidates c = new Candidates(reader, sources);
+        c.readNewest(slice);
+        long[] merged = accepted(reader, c, capacity);
         for (int round = 0; round < 4; round++) {
             long cutoff = merged.length >= capacity ? merged[capacity - 1] : 0;
             boolean deeper = false;
             for (int i = 0; i < k; i++) {
-                long[] l = lists[i];
-                if (more[i] && l[l.length - 1] > cutoff) {
-                    long[] next = newestOf(sources[i], l[l.length - 1], Math.min(capacity, l.length * 2));
-                    more[i] = next.length == Math.min(capacity, l.length * 2);
-                    long[] joined = Arrays.copyOf(l, l.length + next.length);
-                    System.arraycopy(next, 0, joined, l.length, next.length);
-                    lists[i] = joined;
+                if (c.more[i] && c.oldest[i] > cutoff) {
+                    c.readBelow(i, Math.min(capacity, c.read[i] * 2));
                     deeper = true;
                 }
             }
             if (!deeper) {
                 break;
             }
-            merged = accepted(userId, reader, lists, capacity);
+            merged = accepted(reader, c, capacity);
         }
         return merged;
     }
 
     /**
-     * Merges the candidate lists and keeps what the rules accept, newest first, at most
-     * {@code capacity}. The merged ids are hydrated in order, a chunk at a time (what is still
-     * missing plus a quarter), until {@code capacity} are accepted: with 1,000 followees the merge
-     * holds about 20,000 ids, and fetching all of them to keep 800 was most of a rebuild's time.
+     * The rows read so far from each source's user timeline: the ids their rows do not reject, newest
+     * first, and the ids whose rows cannot decide. One per rebuild; not thread-safe.
      */
-    private long[] accepted(long userId, TimelineRules.Reader reader, long[][] lists, int capacity) {
-        int total = 0;
-        for (long[] l : lists) {
-            total += l.length;
+    private final class Candidates {
+        final TimelineRules.Reader reader;
+        final long[] sources;
+        final long[][] ids;
+        final int[] kept;
+        /** Rows read per source, accepted or not, and the oldest id among them (0: none yet). */
+        final int[] read;
+        final long[] oldest;
+        /** Whether a source may have rows below {@link #oldest}. */
+        final boolean[] more;
+        /** Ids whose rows cannot decide, sorted up to {@link #sortedUndecided}. */
+        long[] undecided = new long[16];
+        int undecidedCount;
+        int sortedUndecided;
+
+        Candidates(TimelineRules.Reader reader, long[] sources) {
+            this.reader = reader;
+            this.sources = sources;
+            int k = sources.length;
+            ids = new long[k][];
+            kept = new int[k];
+            read = new int[k];
+            oldest = new long[k];
+            more = new boolean[k];
         }
-        long[] all = KWayMerge.mergeDescending(Arrays.asList(lists), total);
+
+        /** The newest {@code limit} rows of every source, in one pass over the store. */
+        void readNewest(int limit) {
+            byte[][] prefixes = new byte[sources.length][];
+            for (int i = 0; i < sources.length; i++) {
+                prefixes[i] = Bytes.key(sources[i]);
+                ids[i] = new long[limit];
+            }
+            store.scanNewest(Table.USER_TIMELINES, prefixes, new byte[sources.length][], limit, this::add);
+            for (int i = 0; i < sources.length; i++) {
+                more[i] = read[i] == limit;
+            }
+        }
+
+        /** Up to {@code limit} more rows of source {@code i}, below the oldest read. */
+        void readBelow(int i, int limit) {
+            long source = sources[i];
+            int before = read[i];
+            if (ids[i].length < kept[i] + limit) {
+                ids[i] = Arrays.copyOf(ids[i], kept[i] + limit);
+            }
+            store.scan(Table.USER_TIMELINES, Bytes.key(source), Bytes.key(source, oldest[i] - 1), true, (key, v) -> {
+                add(i, key, v);
+                return read[i] - before < limit;
+            });
+            more[i] = read[i] - before == limit;
+        }
+
+        private void add(int i, byte[] key, byte[] row) {
+            long id = Bytes.getLong(key, 8);
+            read[i]++;
+            oldest[i] = id;
+            int verdict = TimelineRules.belongsByRow(reader, sources[i], row);
+            if (verdict == TimelineRules.REJECT) {
+                return;
+            }
+            if (verdict == TimelineRules.UNDECIDED) {
+                if (undecidedCount == undecided.length) {
+                    undecided = Arrays.copyOf(undecided, undecidedCount * 2);
+                }
+                undecided[undecidedCount++] = id;
+            }
+            ids[i][kept[i]++] = id;
+        }
+
+        boolean isUndecided(long id) {
+            if (sortedUndecided != undecidedCount) {
+                Arrays.sort(undecided, 0, undecidedCount);
+                sortedUndecided = undecidedCount;
+            }
+            return Arrays.binarySearch(undecided, 0, undecidedCount, id) >= 0;
+        }
+
+        List<long[]> lists() {
+            List<long[]> out = new ArrayList<>(sources.length);
+            for (int i = 0; i < sources.length; i++) {
+                out.add(kept[i] == ids[i].length ? ids[i] : Arrays.copyOf(ids[i], kept[i]));
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Merges the candidates and keeps what the rules accept, newest first, at most {@code capacity}.
+     * Rows decided most of them as they were read; the undecided ones are hydrated in order, a chunk
+     * at a time (what is still missing plus a quarter), until {@code capacity} are accepted.
+     */
+    private long[] accepted(TimelineRules.Reader reader, Candidates c, int capacity) {
+        int total = 0;
+        for (int n : c.kept) {
+            total += n;
+        }
+        long[] all = KWayMerge.mergeDescending(c.lists(), total);
         long[] out = new long[Math.min(capacity, all.length)];
         int n = 0;
         int next = 0;
         while (n < out.length && next < all.length) {
             int missing = out.length - n;
             int end = (int) Math.min(all.length, next + (long) missing + Math.max(16, missing / 4));
-            long[] chunk = Arrays.copyOfRange(all, next, end);
-            next = end;
-            Map<Long, Tweet> found = tweets.getAll(chunk);
-            long[] originalIds = found.values().stream().filter(Tweet::isRepost).mapToLong(Tweet::repostOfId)
-                    .distinct().toArray();
-            Map<Long, Tweet> originals = originalIds.length == 0 ? Map.of() : tweets.getAll(originalIds);
-            for (long id : chunk) {
-                if (n == out.length) {
-                    break;
+            Map<Long, Tweet> found = Map.of();
+            Map<Long, Tweet> originals = Map.of();
+            if (c.undecidedCount > 0) {
+                long[] fetch = new long[end - next];
+                int f = 0;
+                for (int j = next; j < end; j++) {
+                    if (c.isUndecided(all[j])) {
+                        fetch[f++] = all[j];
+                    }
                 }
-                Tweet t = found.get(id);
-                if (t == null) {
-                    continue;
-                }
-                Tweet o = t.isRepost() ? originals.get(t.repostOfId()) : null;
-                if (TimelineRules.belongs(reader, t, o)) {
-                    index.put(TweetIndex.Meta.of(t, o == null ? 0 : o.authorId()));
-                    out[n++] = id;
+                if (f > 0) {
+                    found = tweets.getAll(Arrays.copyOf(fetch, f));
+                    long[] originalIds = found.values().stream().filter(Tweet::isRepost).mapToLong(Tweet::repostOfId)
+                            .distinct().toArray();
+                    originals = originalIds.length == 0 ? Map.of() : tweets.getAll(originalIds);
                 }
             }
+            for (int j = next; j < end && n < out.length; j++) {
+                long id = all[j];
+                if (c.undecidedCount > 0 && c.isUndecided(id)) {
+                    Tweet t = found.get(id);
+                    if (t == null) {
+                        continue;
+                    }
+                    Tweet o = t.isRepost() ? originals.get(t.repostOfId()) : null;
+                    if (!TimelineRules.belongs(reader, t, o)) {
+                        continue;
+                    }
+                    index.put(TweetIndex.Meta.of(t, o == null ? 0 : o.authorId()));
+                }
+                out[n++] = id;
+            }
+            next = end;
         }
         return Arrays.copyOf(out, n);
-    }
-
-    /** The newest {@code limit} tweet ids of each author's user timeline, in one pass over the store. */
-    private long[][] newestOfEach(long[] authors, int limit) {
-        byte[][] prefixes = new byte[authors.length][];
-        for (int i = 0; i < authors.length; i++) {
-            prefixes[i] = Bytes.key(authors[i]);
-        }
-        long[][] out = new long[authors.length][limit];
-        int[] n = new int[authors.length];
-        store.scanNewest(Table.USER_TIMELINES, prefixes, new byte[authors.length][], limit,
-                (i, k, v) -> out[i][n[i]++] = Bytes.getLong(k, 8));
-        for (int i = 0; i < authors.length; i++) {
-            if (n[i] < limit) {
-                out[i] = Arrays.copyOf(out[i], n[i]);
-            }
-        }
-        return out;
-    }
-
-    /** Up to {@code limit} newest tweet ids of {@code author}'s user timeline below {@code below} (0: none). */
-    private long[] newestOf(long author, long below, int limit) {
-        long[] out = new long[limit];
-        int[] n = {0};
-        byte[] from = below == 0 ? null : Bytes.key(author, below - 1);
-        store.scan(Table.USER_TIMELINES, Bytes.key(author), from, true, (k, v) -> {
-            out[n[0]++] = Bytes.getLong(k, 8);
-            return n[0] < limit;
-        });
-        return Arrays.copyOf(out, n[0]);
     }
 
     /**

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.model.Tweet;
 import org.rookery.core.model.Visibility;
+import org.rookery.core.tweets.UserTimelineRow;
 
 /**
  * Which tweets belong in a home timeline: the business rules Twitter and Mastodon apply
@@ -93,6 +94,57 @@ public final class TimelineRules {
             return !reader.blocksOrMutes(to) && (to == r || reader.follows(to));
         }
         return true;
+    }
+
+    /** {@link #belongsByRow}: the row says the tweet belongs. */
+    public static final int ACCEPT = 1;
+    /** {@link #belongsByRow}: the row says the tweet does not belong. */
+    public static final int REJECT = 0;
+    /** {@link #belongsByRow}: the row cannot tell; apply {@link #belongs} to the tweet. */
+    public static final int UNDECIDED = -1;
+
+    /**
+     * {@link #belongs}, decided from {@code author}'s user-timeline row for the tweet
+     * ({@link UserTimelineRow}) where the row carries enough: {@link #ACCEPT}, {@link #REJECT} or
+     * {@link #UNDECIDED} (direct tweets to someone, mentions when the reader blocks or mutes anyone,
+     * rows written before rows described their tweet). Where it decides, it agrees with {@link #belongs}
+     * for every tweet that still exists; a repost whose original is gone is accepted here and dropped
+     * by the read that meets it, as every read drops deleted entries.
+     */
+    public static int belongsByRow(Reader reader, long author, byte[] row) {
+        int flags = UserTimelineRow.flags(row);
+        if ((flags & UserTimelineRow.FLAG_DESCRIBED) == 0) {
+            return UNDECIDED;
+        }
+        long r = reader.id();
+        if (author == r) {
+            return ACCEPT;
+        }
+        if (!reader.follows(author)) {
+            return REJECT;
+        }
+        boolean mentions = (flags & UserTimelineRow.FLAG_MENTIONS) != 0;
+        if ((flags & UserTimelineRow.FLAG_DIRECT) != 0) {
+            if (!mentions) {
+                return REJECT;
+            }
+            return UNDECIDED; // is the reader among the mentioned?
+        }
+        if (reader.blocksOrMutes(author) || reader.isBlockedBy(author)) {
+            return REJECT;
+        }
+        if (mentions && reader.blocksOrMutes().length > 0) {
+            return UNDECIDED; // is a mentioned account among them?
+        }
+        if ((flags & UserTimelineRow.FLAG_REPOST) != 0) {
+            long oa = UserTimelineRow.originalAuthor(row);
+            return reader.hidesRepostsOf(author) || reader.blocksOrMutes(oa) || reader.isBlockedBy(oa) ? REJECT : ACCEPT;
+        }
+        if ((flags & UserTimelineRow.FLAG_REPLY) != 0) {
+            long to = UserTimelineRow.replyToAccount(row);
+            return !reader.blocksOrMutes(to) && (to == r || reader.follows(to)) ? ACCEPT : REJECT;
+        }
+        return ACCEPT;
     }
 
     private static boolean mentionsHidden(Reader reader, Tweet t) {

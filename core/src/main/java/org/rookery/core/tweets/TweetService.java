@@ -1,6 +1,8 @@
 package org.rookery.core.tweets;
 
 import static java.util.Objects.requireNonNull;
+import static org.rookery.core.tweets.UserTimelineRow.FLAG_REPLY;
+import static org.rookery.core.tweets.UserTimelineRow.FLAG_REPOST;
 
 import java.time.Duration;
 import java.time.InstantSource;
@@ -45,11 +47,6 @@ import org.rookery.core.users.UserService;
  * }</pre>
  */
 public final class TweetService {
-    /** User-timeline entry flags. */
-    public static final int FLAG_REPLY = 1;
-    public static final int FLAG_REPOST = 2;
-    public static final int FLAG_SELF_REPLY = 4;
-
     /** Counter kinds under {@code T + tweet id}. */
     public static final byte REPLIES = 1;
     public static final byte REPOSTS = 2;
@@ -192,10 +189,9 @@ public final class TweetService {
         Tweet tweet = new Tweet(id, authorId, body, now, req.inReplyToId(), replyToAccount, 0, req.quoteOfId(),
                 visibility, req.spoilerText(), req.sensitive() || !req.spoilerText().isEmpty(), req.language(),
                 List.copyOf(mentioned), parsed.hashtags(), parsed.urls());
-        int flags = parent == null ? 0 : parent.authorId() == authorId ? FLAG_SELF_REPLY : FLAG_REPLY;
         WriteBatch batch = new WriteBatch()
                 .put(Table.TWEETS, Bytes.key(id), RecordCodec.encode(tweet))
-                .put(Table.USER_TIMELINES, Bytes.key(authorId, id), new byte[] {(byte) flags})
+                .put(Table.USER_TIMELINES, Bytes.key(authorId, id), UserTimelineRow.of(tweet, null))
                 .increment(Table.COUNTERS, UserService.counterKey(authorId, UserService.STATUSES), 1)
                 .increment(Table.COUNTERS, UserService.TOTAL_TWEETS, 1);
         if (parent != null) {
@@ -251,7 +247,7 @@ public final class TweetService {
                     List.of(), List.of(), List.of());
             store.commit(new WriteBatch()
                     .put(Table.TWEETS, Bytes.key(id), RecordCodec.encode(repost))
-                    .put(Table.USER_TIMELINES, Bytes.key(actorId, id), new byte[] {FLAG_REPOST})
+                    .put(Table.USER_TIMELINES, Bytes.key(actorId, id), UserTimelineRow.of(repost, target))
                     .put(Table.REPOSTS, Bytes.key(target.id(), actorId), Bytes.key(id))
                     .increment(Table.COUNTERS, counterKey(target.id(), REPOSTS), 1)
                     .increment(Table.COUNTERS, UserService.counterKey(actorId, UserService.STATUSES), 1)
@@ -590,7 +586,7 @@ public final class TweetService {
             if (!page.contains(id)) {
                 return page.minId() != 0 ? (page.maxId() == 0 || id < page.maxId()) : id > page.sinceId();
             }
-            int flags = v.length > 0 ? v[0] : 0;
+            int flags = UserTimelineRow.flags(v);
             if ((excludeReplies && (flags & FLAG_REPLY) != 0) || (excludeReposts && (flags & FLAG_REPOST) != 0)) {
                 return true;
             }
