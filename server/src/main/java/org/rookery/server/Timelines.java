@@ -67,7 +67,8 @@ public final class Timelines implements AutoCloseable {
         RateTracker rates = new RateTracker();
         PullLists pullLists = new PullLists(log, policy, store.capacity() + TimelineRules.REPOST_WINDOW);
         FanoutService fanout = new FanoutService(store, index, policy, pullLists, tweets, graph, users, rates, clock,
-                config.get(Settings.FOLLOWER_BATCH_SIZE), config.get(Settings.FOLLOWER_CACHE_MIN));
+                config.get(Settings.FOLLOWER_BATCH_SIZE), config.get(Settings.FOLLOWER_CACHE_MIN),
+                (long) config.get(Settings.FOLLOWER_CACHE_MB) << 20);
         HomeTimelineService reads = new HomeTimelineService(log, store, index, policy, pullLists, tweets, graph, users,
                 rates, clock, config.get(Settings.READER_CACHE_IDS));
         ConsumerLoop loop = new ConsumerLoop(log, "fanout", StartFrom.savedOrLatest(), 1024, clock, fanout::apply);

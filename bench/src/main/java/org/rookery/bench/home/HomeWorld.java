@@ -119,14 +119,15 @@ final class HomeWorld implements AutoCloseable {
         graph = new GraphService(store, users, ids, clock);
         tweets = new TweetService(store, users, graph, ids, clock, new TweetText(500), Duration.ofHours(24), tweetCache);
         pullLists = new PullLists(store, policy, timelines.capacity() + TimelineRules.REPOST_WINDOW);
-        fanout = new FanoutService(timelines, index, policy, pullLists, tweets, graph, users, rates, clock, 4096, 10_000);
+        fanout = new FanoutService(timelines, index, policy, pullLists, tweets, graph, users, rates, clock, 4096, 10_000,
+                FanoutService.DEFAULT_FOLLOWER_CACHE_BYTES);
         home = new HomeTimelineService(store, timelines, index, policy, pullLists, tweets, graph, users, rates, clock);
     }
 
     /** A fanout service over the same store and timelines with its follower cache from {@code followerCacheMin} (0: off). */
     FanoutService newFanout(int followerCacheMin) {
         return new FanoutService(timelines, index, policy, pullLists, tweets, graph, users, rates, clock, 4096,
-                followerCacheMin);
+                followerCacheMin, FanoutService.DEFAULT_FOLLOWER_CACHE_BYTES);
     }
 
     /**

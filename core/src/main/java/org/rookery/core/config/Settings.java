@@ -86,8 +86,10 @@ public final class Settings {
             "Adaptive mode's cost model: nanoseconds per delivery when the author's followers are in the follower cache.");
     public static final ConfigKey<Integer> FANOUT_COST_PULL_NS = intKey("rookery.fanout.cost.pull.ns", 170,
             "Adaptive mode's cost model: nanoseconds a home read spends merging one pulled author.");
-    public static final ConfigKey<Integer> FOLLOWER_CACHE_MIN = intKey("rookery.fanout.follower.cache.min.followers", 10_000,
-            "Authors with at least this many followers have their follower list kept in memory (4 bytes per follower) so their posts fan out without reading the graph; 0 turns it off.");
+    public static final ConfigKey<Integer> FOLLOWER_CACHE_MIN = intKey("rookery.fanout.follower.cache.min.followers", 1,
+            "Authors with at least this many followers have their follower list kept in memory (4 bytes per follower) when they post, so their posts fan out without reading the graph; 0 turns the cache off.");
+    public static final ConfigKey<Integer> FOLLOWER_CACHE_MB = intKey("rookery.fanout.follower.cache.mb", 256,
+            "Memory for the fanout follower cache, in MiB (4 bytes per follower, about 100 per author); when full, the lists of the authors least likely to post soon are dropped and read from the graph again on their next post. 0 turns the cache off.");
     public static final ConfigKey<Integer> TWEET_CACHE_SIZE = intKey("rookery.tweets.cache.size", 100_000,
             "Decoded tweets kept in memory for timeline reads and hydration (Tweetypie's cache); 0 turns it off.");
     public static final ConfigKey<Integer> ACCOUNT_CACHE_SIZE = intKey("rookery.accounts.cache.size", 100_000,

@@ -53,14 +53,19 @@ public final class FanoutService {
     private final Map<Long, Long> followerCounts = new ConcurrentHashMap<>();
     private int[] indexBuf = new int[4096];
 
+    /** Default memory of the follower cache: 64 M followers, e.g. 640,000 posting authors with 100 each. */
+    public static final long DEFAULT_FOLLOWER_CACHE_BYTES = 256L << 20;
+
     /**
      * @param pullLists where tweets left to read-time merge are announced
      * @param followerCacheMin authors with at least this many followers get their follower list kept in
      *     memory as timeline-store indexes ({@link FollowerCache}); 0 turns the cache off
+     * @param followerCacheBytes the memory the follower cache may hold; 0 turns it off
      */
     public FanoutService(TimelineStore timelines, TweetIndex index, FanoutPolicy policy, PullLists pullLists,
                          TweetService tweets, GraphService graph, UserService users, RateTracker rates,
-                         InstantSource clock, int batchSize, int followerCacheMin) {
+                         InstantSource clock, int batchSize, int followerCacheMin,
+                         long followerCacheBytes) {
         this.timelines = requireNonNull(timelines, "timelines");
         this.index = requireNonNull(index, "index");
         this.policy = requireNonNull(policy, "policy");
@@ -74,7 +79,7 @@ public final class FanoutService {
         }
         this.batchSize = batchSize;
         this.pullLists = requireNonNull(pullLists, "pullLists");
-        this.followerCache = new FollowerCache(timelines, graph, followerCacheMin, batchSize);
+        this.followerCache = new FollowerCache(timelines, graph, followerCacheMin, followerCacheBytes, batchSize);
     }
 
     /** Applies a batch of log records; the consumer loop's handler. */

@@ -2,16 +2,20 @@ package org.rookery.core.timeline;
 
 import static java.util.Objects.requireNonNull;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import java.util.Arrays;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.rookery.core.graph.GraphService;
+import org.rookery.core.internal.LongKeys;
 
 /**
- * The followers of the biggest pushed authors as sorted {@code int[]} of timeline-store user indexes
- * (Twitter's FlockDB-in-memory role for fanout): a post by an account with a million followers is
- * then a forward sweep over one array into the timeline store instead of a million-row scan of the
- * graph in RocksDB followed by a million hash lookups and a sort (hundreds of milliseconds).
+ * The followers of the authors who post, as sorted {@code int[]} of timeline-store user indexes
+ * (Twitter's FlockDB-in-memory role for fanout): a post is then a forward sweep over one array into
+ * the timeline store instead of a scan of the graph in RocksDB followed by a hash lookup per
+ * follower and a sort. For an account with a million followers that is milliseconds instead of
+ * hundreds; for the many accounts with a hundred, it is what lets one fanout thread keep up with
+ * thousands of posts a second on a CPU it shares with the requests.
  *
  * <p>Authors enter when they post and have at least {@code minFollowers} followers; the list is
  * built from the graph once and then kept current from the follow events the fanout consumer sees
@@ -21,8 +25,10 @@ import org.rookery.core.graph.GraphService;
  * between then find their change already made, and inserting or removing twice is harmless.
  *
  * <p>Memory: 4 bytes per follower of a cached author (plus 4 per follower who hides the author's
- * reposts); a 1,000,000-follower account costs 4 MB. Owned by the fanout consumer: only its thread changes the lists (the map is concurrent so that
- * metrics may count them).
+ * reposts) and about 100 bytes per author, within a budget; when it is full the lists of the
+ * authors least likely to post again are dropped (Caffeine's W-TinyLFU, so prolific authors stay).
+ * Owned by the fanout consumer: only its thread reads and changes the lists (the cache is
+ * concurrent so that metrics may count them).
  */
 final class FollowerCache {
     /** One author's followers: {@code indexes[0..count)} ascending; {@code hideReposts} ascending. */
@@ -39,6 +45,11 @@ final class FollowerCache {
             this.hideCount = hideCount;
         }
 
+        /** Memory held: the arrays and about 100 bytes of object and cache entry. */
+        int bytes() {
+            return (int) Math.min(Integer.MAX_VALUE, 100L + 4L * indexes.length + 4L * hideReposts.length);
+        }
+
         boolean hidesReposts(int index) {
             return hideCount > 0 && Arrays.binarySearch(hideReposts, 0, hideCount, index) >= 0;
         }
@@ -48,15 +59,29 @@ final class FollowerCache {
     private final GraphService graph;
     private final int minFollowers;
     private final int batchSize;
-    private final Map<Long, Followers> cached = new ConcurrentHashMap<>();
-    private volatile long cachedFollowers; // written by the owner only, read by metrics
+    /** Keyed by {@link LongKeys#spread}(author); weighed in bytes. */
+    private final Cache<Long, Followers> cached;
+    private volatile long cachedFollowers; // written by the owner only (evictions run on its thread), read by metrics
 
-    /** @param minFollowers authors with fewer followers are read from the graph on every post (0: never cache) */
-    FollowerCache(TimelineStore timelines, GraphService graph, int minFollowers, int batchSize) {
+    /**
+     * @param minFollowers authors with fewer followers are read from the graph on every post (0: never cache)
+     * @param maxBytes the memory the lists may take, in bytes (0: never cache)
+     */
+    FollowerCache(TimelineStore timelines, GraphService graph, int minFollowers, long maxBytes, int batchSize) {
         this.timelines = requireNonNull(timelines, "timelines");
         this.graph = requireNonNull(graph, "graph");
-        this.minFollowers = minFollowers;
+        this.minFollowers = maxBytes <= 0 ? 0 : minFollowers;
         this.batchSize = batchSize;
+        this.cached = Caffeine.newBuilder()
+                .maximumWeight(Math.max(0, maxBytes))
+                .weigher((Long author, Followers f) -> f.bytes())
+                .evictionListener((Long author, Followers f, RemovalCause cause) -> {
+                    if (f != null) {
+                        cachedFollowers -= f.count;
+                    }
+                })
+                .executor(Runnable::run) // evictions on the owner's thread, which alone writes the counter
+                .build();
     }
 
     /**
@@ -65,20 +90,20 @@ final class FollowerCache {
      * index every follower).
      */
     Followers of(long author, long followerCount) {
-        Followers f = cached.get(author);
+        Followers f = cached.getIfPresent(LongKeys.spread(author));
         if (f != null || minFollowers <= 0 || followerCount < minFollowers) {
             return f;
         }
-        f = build(author);
+        f = build(author, followerCount);
         if (f != null) {
-            cached.put(author, f);
             cachedFollowers += f.count;
+            cached.put(LongKeys.spread(author), f);
         }
         return f;
     }
 
-    private Followers build(long author) {
-        int[][] idx = {new int[1024]};
+    private Followers build(long author, long expected) {
+        int[][] idx = {new int[(int) Math.min(1 << 20, Math.max(16, expected))]};
         int[][] hide = {new int[16]};
         int[] n = {0};
         int[] h = {0};
@@ -105,18 +130,20 @@ final class FollowerCache {
         if (full[0]) {
             return null;
         }
-        Arrays.sort(idx[0], 0, n[0]);
-        Arrays.sort(hide[0], 0, h[0]);
-        return new Followers(idx[0], n[0], hide[0], h[0]);
+        int[] indexes = Arrays.copyOf(idx[0], n[0]); // exact: most lists are small, and the budget counts lengths
+        int[] hides = Arrays.copyOf(hide[0], h[0]);
+        Arrays.sort(indexes);
+        Arrays.sort(hides);
+        return new Followers(indexes, n[0], hides, h[0]);
     }
 
     boolean isCached(long author) {
-        return cached.containsKey(author);
+        return cached.getIfPresent(LongKeys.spread(author)) != null;
     }
 
     /** {@code follower} now follows {@code author} (showing reposts unless {@code hideReposts}). */
     void followed(long follower, long author, boolean hideReposts) {
-        Followers f = cached.get(author);
+        Followers f = cached.getIfPresent(LongKeys.spread(author));
         if (f == null) {
             return;
         }
@@ -125,6 +152,7 @@ final class FollowerCache {
             drop(author, f);
             return;
         }
+        int weighed = f.bytes();
         int at = Arrays.binarySearch(f.indexes, 0, f.count, x);
         if (at < 0) {
             at = -at - 1;
@@ -145,11 +173,14 @@ final class FollowerCache {
             f.hideReposts[hat] = x;
             f.hideCount++;
         }
+        if (f.bytes() != weighed) {
+            cached.put(LongKeys.spread(author), f); // weighs the grown list
+        }
     }
 
     /** {@code follower} no longer follows {@code author}. */
     void unfollowed(long follower, long author) {
-        Followers f = cached.get(author);
+        Followers f = cached.getIfPresent(LongKeys.spread(author));
         if (f == null) {
             return;
         }
@@ -169,19 +200,20 @@ final class FollowerCache {
 
     /** Forgets {@code author}'s list; rebuilt on their next post. */
     void invalidate(long author) {
-        Followers f = cached.get(author);
+        Followers f = cached.getIfPresent(LongKeys.spread(author));
         if (f != null) {
             drop(author, f);
         }
     }
 
     private void drop(long author, Followers f) {
-        cached.remove(author);
-        cachedFollowers -= f.count;
+        if (cached.asMap().remove(LongKeys.spread(author), f)) {
+            cachedFollowers -= f.count;
+        }
     }
 
     int authors() {
-        return cached.size();
+        return (int) cached.estimatedSize();
     }
 
     /** Followers held over all cached authors. */

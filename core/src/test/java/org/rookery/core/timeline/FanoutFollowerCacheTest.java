@@ -48,9 +48,7 @@ class FanoutFollowerCacheTest {
         graph = new GraphService(store, users, ids, clock);
         tweets = new TweetService(store, users, graph, ids, clock, new TweetText(500), Duration.ofHours(1));
         timelines = new TimelineStore(20, TimelineStore.bytesFor(20, 16), 64);
-        FanoutPolicy policy = FanoutPolicy.threshold(1_000);
-        fanout = new FanoutService(timelines, new TweetIndex(256), policy, new PullLists(store, policy, 60), tweets,
-                graph, users, new RateTracker(), clock, 2, 3); // followers in batches of 2; cached from 3 followers
+        fanout = newFanout(1 << 20);
         consumer = store.subscribe("fanout", StartFrom.latest());
         star = signUp("star");
         for (int i = 0; i < 5; i++) {
@@ -60,6 +58,13 @@ class FanoutFollowerCacheTest {
             graph.follow(fans.get(i), star, true, false);
         }
         catchUp();
+    }
+
+    /** Followers read in batches of 2; lists cached from 3 followers, within {@code cacheBytes}. */
+    private FanoutService newFanout(long cacheBytes) {
+        FanoutPolicy policy = FanoutPolicy.threshold(1_000);
+        return new FanoutService(timelines, new TweetIndex(256), policy, new PullLists(store, policy, 60), tweets,
+                graph, users, new RateTracker(), clock, 2, 3, cacheBytes);
     }
 
     @AfterEach
@@ -147,5 +152,26 @@ class FanoutFollowerCacheTest {
 
         assertThat(delivered(repost.id())).as("the repost").containsExactly(1, 2, 3);
         assertThat(post()).as("a plain post still reaches all").containsExactly(0, 1, 2, 3, 4);
+    }
+
+    @Test
+    void aFullCacheDropsListsAndTheirAuthorsStillReachEveryFollower() {
+        long rival = signUp("rival");
+        for (int i = 1; i < 5; i++) {
+            graph.follow(fans.get(i), rival, true, false);
+        }
+        catchUp();
+        fanout = newFanout(140); // room for one list of four or five followers (100 + 4 per slot), not two
+        for (int round = 0; round < 3; round++) {
+            assertThat(post()).as("the star, round %d", round).containsExactly(0, 1, 2, 3);
+            assertThat(delivered(tweets.post(rival, NewTweet.of("rival")).id())).as("the rival, round %d", round)
+                    .containsExactly(1, 2, 3, 4);
+            assertThat(fanout.followerCache()[0]).as("authors cached").isEqualTo(1);
+            assertThat(fanout.followerCache()[1]).as("followers held: one list").isEqualTo(4);
+        }
+        graph.unfollow(fans.get(2), rival);
+        catchUp();
+        assertThat(delivered(tweets.post(rival, NewTweet.of("rival")).id())).as("after an unfollow")
+                .containsExactly(1, 3, 4);
     }
 }

@@ -225,6 +225,7 @@ public final class TimelineSimulation {
     private final boolean adaptive;
     private final int followerBatch;
     private final int followerCacheMin;
+    private final long followerCacheBytes;
     private final int pollBatch;
     private final double lagChance;
     /**
@@ -294,6 +295,8 @@ public final class TimelineSimulation {
         this.ops = 100 + rnd.nextInt(101);
         this.backend = backends.open(clock, 1 + rnd.nextInt(4));
         this.followerCacheMin = rnd.nextBoolean() ? 0 : 1 + rnd.nextInt(3);
+        // Sometimes a budget of a few lists, so that lists are dropped and rebuilt between posts.
+        this.followerCacheBytes = rnd.nextBoolean() ? 1L << 20 : 150 + rnd.nextInt(400);
     }
 
     /**
@@ -317,7 +320,7 @@ public final class TimelineSimulation {
                     + (memoryBudget / TimelineStore.bytesFor(capacity, 1)) + ", maxUsers " + maxUsers
                     + ", tweet index " + indexCapacity + ", " + (adaptive ? "adaptive" : "threshold") + " " + threshold
                     + ", follower batch " + followerBatch + ", poll batch " + pollBatch + ", lag " + lagChance
-                    + (flappy ? ", flappy" : "") + ", follower cache from " + followerCacheMin
+                    + (flappy ? ", flappy" : "") + ", follower cache from " + followerCacheMin + " in " + followerCacheBytes + " bytes"
                     + ", partitions " + backend.log().partitionCount() + ", ops " + ops);
             startServices();
             int initial = 8 + rnd.nextInt(13);
@@ -363,7 +366,7 @@ public final class TimelineSimulation {
         rates = new RateTracker();
         PullLists pullLists = new PullLists(store, policy, capacity + TimelineRules.REPOST_WINDOW);
         fanout = new FanoutService(timelines, index, policy, pullLists, tweets, graph, users, rates, clock, followerBatch,
-                followerCacheMin);
+                followerCacheMin, followerCacheBytes);
         home = new HomeTimelineService(store, timelines, index, policy, pullLists, tweets, graph, users, rates, clock);
         consumer = backend.log().subscribe(FANOUT, StartFrom.savedOrLatest());
     }
