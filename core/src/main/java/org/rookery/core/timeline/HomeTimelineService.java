@@ -428,7 +428,7 @@ public final class HomeTimelineService {
         int slice = Math.max(20, Math.min(capacity, 2 * capacity / Math.max(1, k)));
         Candidates c = new Candidates(reader, sources);
         c.readNewest(slice);
-        long[] merged = accepted(reader, c, capacity);
+        long[] merged = accepted(c, capacity);
         for (int round = 0; round < 4; round++) {
             long cutoff = merged.length >= capacity ? merged[capacity - 1] : 0;
             boolean deeper = false;
@@ -441,7 +441,7 @@ public final class HomeTimelineService {
             if (!deeper) {
                 break;
             }
-            merged = accepted(reader, c, capacity);
+            merged = accepted(c, capacity);
         }
         return merged;
     }
@@ -542,7 +542,7 @@ public final class HomeTimelineService {
      * Rows decided most of them as they were read; the undecided ones are hydrated in order, a chunk
      * at a time (what is still missing plus a quarter), until {@code capacity} are accepted.
      */
-    private long[] accepted(TimelineRules.Reader reader, Candidates c, int capacity) {
+    private long[] accepted(Candidates c, int capacity) {
         int total = 0;
         for (int n : c.kept) {
             total += n;
@@ -579,7 +579,7 @@ public final class HomeTimelineService {
                         continue;
                     }
                     Tweet o = t.isRepost() ? originals.get(t.repostOfId()) : null;
-                    if (!TimelineRules.belongs(reader, t, o)) {
+                    if (!TimelineRules.belongs(c.reader, t, o)) {
                         continue;
                     }
                     index.put(TweetIndex.Meta.of(t, o == null ? 0 : o.authorId()));
