@@ -114,6 +114,9 @@ public final class Timelines implements AutoCloseable {
                 .description("Authors whose followers are kept in memory for fanout").register(registry);
         Gauge.builder("rookery.fanout.follower.cache.followers", fanout, f -> f.followerCache()[1])
                 .description("Followers held by the fanout follower cache (4 bytes each)").register(registry);
+        Gauge.builder("rookery.fanout.follower.cache.bytes", fanout, f -> f.followerCache()[2])
+                .description("Memory held by the fanout follower cache, as rookery.fanout.follower.cache.mb counts it")
+                .register(registry);
         FunctionCounter.builder("rookery.timeline.reconstructions", reads, HomeTimelineService::reconstructions)
                 .register(registry);
         FunctionCounter.builder("rookery.timeline.reconstruction.seconds", reads,

@@ -326,9 +326,9 @@ public final class FanoutService {
         return fannedOut.get();
     }
 
-    /** Authors whose followers are kept in memory, and how many followers that is. */
+    /** Authors whose followers are kept in memory, how many followers that is, and the bytes they take. */
     public long[] followerCache() {
-        return new long[] {followerCache.authors(), followerCache.followers()};
+        return new long[] {followerCache.authors(), followerCache.followers(), followerCache.bytes()};
     }
 
     /** Tweets left for read-time merge (pull mode). */

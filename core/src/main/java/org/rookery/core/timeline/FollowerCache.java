@@ -216,6 +216,11 @@ final class FollowerCache {
         return (int) cached.estimatedSize();
     }
 
+    /** Memory the lists hold, as the budget counts it. */
+    long bytes() {
+        return cached.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+    }
+
     /** Followers held over all cached authors. */
     long followers() {
         return cachedFollowers;

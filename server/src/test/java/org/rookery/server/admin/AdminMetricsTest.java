@@ -79,6 +79,27 @@ class AdminMetricsTest {
         return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
     }
 
+    /** The value of the unlabelled sample of {@code name}. */
+    private static double gauge(String metrics, String name) {
+        Matcher m = Pattern.compile(sample(name, "")).matcher(metrics);
+        assertThat(m.find()).as("a sample of %s", name).isTrue();
+        String line = m.group();
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+    }
+
+    @Test
+    void aPostToFollowersPutsTheirListInTheFollowerCacheAndTheMetricsSaySo() {
+        ApiClient.User author = api.newUser("listed");
+        ApiClient.User follower = api.newUser("listener");
+        api.post("/api/v1/accounts/" + author.id() + "/follow", follower.token()).expect(200);
+        double bytesBefore = gauge(scrape(), "rookery_fanout_follower_cache_bytes");
+        api.postStatus(author, "to my one follower");
+        eventually(() -> gauge(scrape(), "rookery_fanout_follower_cache_bytes"), b -> b > bytesBefore);
+        String metrics = scrape();
+        assertThat(gauge(metrics, "rookery_fanout_follower_cache_authors")).isGreaterThanOrEqualTo(1);
+        assertThat(gauge(metrics, "rookery_fanout_follower_cache_followers")).isGreaterThanOrEqualTo(1);
+    }
+
     @Test
     void aHomeReadRepeatedIsAnsweredFromTheCachesAndTheMetricsSaySo() {
         ApiClient.User writer = api.newUser("cached");
