@@ -138,7 +138,7 @@ final class FollowerCache {
     }
 
     boolean isCached(long author) {
-        return cached.getIfPresent(LongKeys.spread(author)) != null;
+        return cached.asMap().containsKey(LongKeys.spread(author)); // not a use: follows should not keep a list
     }
 
     /** {@code follower} now follows {@code author} (showing reposts unless {@code hideReposts}). */

@@ -112,10 +112,10 @@ public final class TimelineRules {
      * by the read that meets it, as every read drops deleted entries.
      */
     public static int belongsByRow(Reader reader, long author, byte[] row) {
-        int flags = UserTimelineRow.flags(row);
-        if ((flags & UserTimelineRow.FLAG_DESCRIBED) == 0) {
+        if (!UserTimelineRow.described(row)) {
             return UNDECIDED;
         }
+        int flags = UserTimelineRow.flags(row);
         long r = reader.id();
         if (author == r) {
             return ACCEPT;
