@@ -3,10 +3,14 @@ package org.rookery.loadgen.run;
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpObject;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.RequestHeadersBuilder;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.stream.SubscriptionOption;
 import com.linecorp.armeria.common.util.EventLoopGroups;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import io.netty.channel.EventLoopGroup;
@@ -15,6 +19,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
 
 /**
  * The server under test, over HTTP: the public API and the admin port, through Armeria's
@@ -101,11 +107,67 @@ public final class HttpTarget implements AutoCloseable {
     }
 
     public CompletableFuture<AggregatedHttpResponse> get(String pathAndQuery, @Nullable String authorization) {
+        return api().execute(getHeaders(pathAndQuery, authorization)).aggregate();
+    }
+
+    /**
+     * A GET whose body is read off the connection as it arrives and dropped there, never copied or
+     * kept: the future completes with the status when the whole response has arrived (as
+     * {@link #get}'s does), or fails as {@link #get}'s would. For the answers a workload does not look
+     * into: aggregating a 30 KB page of statuses copies it into the generator's heap, which at
+     * thousands of reads a second takes from the cores the server under test shares.
+     */
+    public CompletableFuture<Integer> getDiscardingBody(String pathAndQuery, @Nullable String authorization) {
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        api().execute(getHeaders(pathAndQuery, authorization))
+                .subscribe(new StatusOnly(done), SubscriptionOption.WITH_POOLED_OBJECTS);
+        return done;
+    }
+
+    private static RequestHeaders getHeaders(String pathAndQuery, @Nullable String authorization) {
         RequestHeadersBuilder h = RequestHeaders.builder(HttpMethod.GET, pathAndQuery);
         if (authorization != null) {
             h.add(HttpHeaderNames.AUTHORIZATION, authorization);
         }
-        return api().execute(h.build()).aggregate();
+        return h.build();
+    }
+
+    /** Keeps a response's final status and releases its body's buffers as they come. */
+    private static final class StatusOnly implements Subscriber<HttpObject> {
+        private final CompletableFuture<Integer> done;
+        private int status = -1;
+
+        StatusOnly(CompletableFuture<Integer> done) {
+            this.done = done;
+        }
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(HttpObject o) {
+            if (o instanceof HttpData data) {
+                data.close();
+            } else if (o instanceof ResponseHeaders headers && !headers.status().isInformational()) {
+                status = headers.status().code();
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            done.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            if (status < 0) {
+                done.completeExceptionally(new IllegalStateException("response ended without headers"));
+            } else {
+                done.complete(status);
+            }
+        }
     }
 
     public CompletableFuture<AggregatedHttpResponse> postForm(String path, String authorization, String form) {

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Supplier;
 
 /**
  * How many statuses timeline reads returned, from a sample of the answers: a read of an empty or
@@ -37,12 +36,17 @@ public final class PageSizes {
         this.fullPage = fullPage;
     }
 
-    /** Counts the statuses of a successful answer's JSON array, if this answer is one of the sample. */
-    public void offer(Supplier<byte[]> body) {
-        if (seen.getAndIncrement() % every != 0) {
-            return;
-        }
-        int n = countArrayElements(body.get());
+    /**
+     * Whether the next request's answer is one of the sample, to decide before sending it (an answer
+     * outside the sample need not be kept: {@link HttpTarget#getDiscardingBody}). Counts the request.
+     */
+    public boolean sampleNext() {
+        return seen.getAndIncrement() % every == 0;
+    }
+
+    /** Counts the statuses of a sampled successful answer's JSON array (one that {@link #sampleNext} chose). */
+    public void count(byte[] body) {
+        int n = countArrayElements(body);
         if (n < 0) {
             return;
         }

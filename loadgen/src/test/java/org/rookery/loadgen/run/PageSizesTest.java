@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PageSizesTest {
@@ -29,11 +31,15 @@ class PageSizesTest {
     @Test
     void samplesOneAnswerInEveryNAndSummarisesThem() {
         PageSizes p = new PageSizes(2, 3);
-        p.offer(() -> json("[1,2,3]"));    // counted: full
-        p.offer(() -> { throw new AssertionError("not sampled, so not read"); });
-        p.offer(() -> json("[]"));         // counted: empty
-        p.offer(() -> json("[1]"));        // skipped
-        p.offer(() -> json("[1,2]"));      // counted
+        List<Boolean> chosen = new ArrayList<>();
+        for (String body : List.of("[1,2,3]", "[9]", "[]", "[1]", "[1,2]")) {
+            boolean sampled = p.sampleNext(); // decided before the request; the others are never read
+            chosen.add(sampled);
+            if (sampled) {
+                p.count(json(body)); // full, empty, two of three
+            }
+        }
+        assertThat(chosen).containsExactly(true, false, true, false, true);
         assertThat(p.sampled()).isEqualTo(3);
         assertThat(p.meanStatuses()).isCloseTo(5 / 3.0, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(p.summary()).containsEntry("sampled", 3L).containsEntry("sample_every", 2)
