@@ -25,12 +25,17 @@ public final class Secrets {
         return b;
     }
 
-    public static byte[] sha256(String s) {
+    /** One digest per thread: looking one up by name costs more than hashing a token with it. */
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    });
+
+    public static byte[] sha256(String s) {
+        return SHA_256.get().digest(s.getBytes(StandardCharsets.UTF_8)); // digest() also resets it
     }
 
     /** Constant-time comparison of two secrets' hashes. */

@@ -154,6 +154,55 @@ class OAuthServiceTest {
     }
 
     @Test
+    void aRevocationIsInTheStoreNotOnlyInTheServiceThatMadeIt() {
+        App app = app("read");
+        NewToken issued = f.oauth.issueToken(app, alice.id(), "read");
+        OAuthService other = new OAuthService(f.store, f.ids, f.clock); // say, after a restart
+
+        assertThat(f.oauth.authenticate(issued.accessToken())).isPresent();
+        f.oauth.revoke(app, issued.accessToken());
+
+        assertThat(other.authenticate(issued.accessToken())).isEmpty();
+        assertThat(f.oauth.authenticate(issued.accessToken())).isEmpty();
+    }
+
+    @Test
+    void noAuthenticationThatStartsAfterARevocationReturnsSucceeds() throws Exception {
+        App app = app("read");
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 20; round++) {
+                NewToken issued = f.oauth.issueToken(app, alice.id(), "read");
+                java.util.concurrent.atomic.AtomicBoolean revoked = new java.util.concurrent.atomic.AtomicBoolean();
+                CyclicBarrier start = new CyclicBarrier(5);
+                List<Future<Integer>> readers = new ArrayList<>();
+                for (int r = 0; r < 4; r++) {
+                    readers.add(pool.submit(() -> {
+                        start.await();
+                        int lateSuccesses = 0;
+                        for (int i = 0; i < 2_000; i++) {
+                            boolean after = revoked.get(); // read before the lookup starts
+                            if (f.oauth.authenticate(issued.accessToken()).isPresent() && after) {
+                                lateSuccesses++;
+                            }
+                        }
+                        return lateSuccesses;
+                    }));
+                }
+                start.await();
+                f.oauth.revoke(app, issued.accessToken());
+                revoked.set(true);
+                for (Future<Integer> reader : readers) {
+                    assertThat(reader.get(30, TimeUnit.SECONDS)).as("round %d: lookups that began after the revocation and still found the token", round).isZero();
+                }
+                assertThat(f.oauth.authenticate(issued.accessToken())).isEmpty();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void onlyTheIssuingAppRevokesAToken() {
         App app = app("read");
         App other = app("read");
