@@ -199,7 +199,7 @@ public final class OAuthService {
 
     /** The token record for a bearer token, if it is live. */
     public Optional<Token> authenticate(String bearer) {
-        if (bearer.isEmpty() || bearer.length() > 200) {
+        if (!plausible(bearer)) {
             return Optional.empty();
         }
         ByteBuffer hash = ByteBuffer.wrap(Secrets.sha256(bearer));
@@ -212,6 +212,11 @@ public final class OAuthService {
         return Optional.ofNullable(liveTokens.get(hash, this::load));
     }
 
+    /** Whether {@code bearer} could be a token at all (ours are 43 characters), before hashing it. */
+    private static boolean plausible(String bearer) {
+        return !bearer.isEmpty() && bearer.length() <= 200;
+    }
+
     private @Nullable Token load(ByteBuffer hash) {
         byte[] v = store.get(Table.TOKENS, hash.array());
         return v == null ? null : RecordCodec.decode(v, Token.class);
@@ -219,7 +224,7 @@ public final class OAuthService {
 
     /** Revokes {@code bearer} if it belongs to {@code app}; revoking an unknown token succeeds (RFC 7009). */
     public void revoke(App app, String bearer) {
-        if (bearer.isEmpty() || bearer.length() > 200) {
+        if (!plausible(bearer)) {
             return;
         }
         ByteBuffer hash = ByteBuffer.wrap(Secrets.sha256(bearer));
