@@ -23,9 +23,10 @@ import org.rookery.core.tweets.TweetService;
  * What the counters of one page of statuses cost in the {@link CounterCache}: {@link #page} looks up
  * the reply, repost and favourite counts of 20 random statuses (60 keys, in the order
  * {@code TweetService.counts} asks for them) in a table of the server's default size
- * ({@code rookery.store.counter.cache.size} = 500,000) filled to 57 % with the counts of {@code statuses}
- * statuses with Snowflake ids. Nearly every lookup hits (a full set replaces its entries, so a few keys are gone again); most miss the CPU caches, as on a server whose
- * table is larger than them.
+ * ({@code rookery.store.counter.cache.size} = 500,000) filled to 57 % with the counts of
+ * {@code statuses} statuses with Snowflake ids. Nearly every lookup hits (a full set replaces its
+ * entries, so a few keys are gone again); most miss the CPU caches, as on a server whose table is
+ * larger than them.
  *
  * <pre>{@code
  * java -jar bench/target/rookery-benchmarks.jar CounterCacheBenchmark

@@ -202,14 +202,10 @@ public final class OAuthService {
         if (!plausible(bearer)) {
             return Optional.empty();
         }
-        ByteBuffer hash = ByteBuffer.wrap(Secrets.sha256(bearer));
-        Token cached = liveTokens.getIfPresent(hash);
-        if (cached != null) {
-            return Optional.of(cached);
-        }
-        // Loaded under the key's lock, which revoke holds while it deletes: a token being revoked is
-        // either loaded before and dropped by revoke, or looked up after and not found.
-        return Optional.ofNullable(liveTokens.get(hash, this::load));
+        // A cached token is returned without locking; a missing one is loaded under the key's lock,
+        // which revoke holds while it deletes: a token being revoked is either loaded before and
+        // dropped by revoke, or looked up after and not found.
+        return Optional.ofNullable(liveTokens.get(ByteBuffer.wrap(Secrets.sha256(bearer)), this::load));
     }
 
     /** Whether {@code bearer} could be a token at all (ours are 43 characters), before hashing it. */
