@@ -1,8 +1,6 @@
 package org.rookery.server.api;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -15,13 +13,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.ids.SnowflakeIdGenerator;
 import org.rookery.core.internal.CacheCounts;
+import org.rookery.core.internal.IdTable;
 import org.rookery.core.internal.LongIntHashMap;
-import org.rookery.core.internal.LongKeys;
 import org.rookery.core.model.Account;
 import org.rookery.core.model.AccountCounts;
 import org.rookery.core.model.Relationship;
@@ -49,17 +48,17 @@ public final class Renderer {
             .withZone(ZoneOffset.UTC);
     private static final Pattern LINKABLE = Pattern.compile(
             "(https?://[^\\s<>\"]+[^\\s<>\".,;:!?)\\]'])|(?<![\\p{L}\\p{N}_@/])@([A-Za-z0-9_]{1,30})(?![A-Za-z0-9_@])|(?<![\\p{L}\\p{N}_&/])#([\\p{L}\\p{N}_]+)");
-    /** Bytes a cache entry costs beyond its serialized members (key, entry, record). */
-    private static final int ENTRY_OVERHEAD = 96;
+    /** Bytes a cache entry costs beyond its serialized members (record, array header, slot). */
+    private static final int ENTRY_OVERHEAD = 64;
+    /** Slots per byte of cache budget: room for entries as light as this (a status with little text is ~450). */
+    private static final int LIGHTEST_ENTRY = 256;
 
     private final UserService users;
     private final TweetService tweets;
-    /** Keyed by {@link LongKeys#spread}(id), as is {@link #profileMembers}. */
-    private final Cache<Long, StatusMembers> statusMembers;
-    private final Cache<Long, ProfileMembers> profileMembers;
-    /** Held here: a metric keeps only a weak reference to what it reads ({@link CacheCounts#of}). */
-    private final CacheCounts statusMemberCounts;
-    private final CacheCounts profileMemberCounts;
+    /** By status id; looked up for every status of a page, so a table of primitives ({@link IdTable}). */
+    private final IdTable<StatusMembers> statusMembers;
+    /** By account id. */
+    private final IdTable<ProfileMembers> profileMembers;
 
     private record StatusMembers(String base, RawJson json) {}
 
@@ -76,17 +75,17 @@ public final class Renderer {
     public Renderer(UserService users, TweetService tweets, long cacheBytes) {
         this.users = users;
         this.tweets = tweets;
-        this.statusMembers = Caffeine.newBuilder().maximumWeight(cacheBytes / 4 * 3)
-                .weigher((Long id, StatusMembers m) -> m.json().size() + ENTRY_OVERHEAD).recordStats().build();
-        this.profileMembers = Caffeine.newBuilder().maximumWeight(cacheBytes / 4)
-                .weigher((Long id, ProfileMembers m) -> m.json().size() + ENTRY_OVERHEAD).recordStats().build();
-        this.statusMemberCounts = CacheCounts.of(statusMembers);
-        this.profileMemberCounts = CacheCounts.of(profileMembers);
+        this.statusMembers = weighedTable(cacheBytes / 4 * 3, (StatusMembers m) -> m.json().size() + ENTRY_OVERHEAD);
+        this.profileMembers = weighedTable(cacheBytes / 4, (ProfileMembers m) -> m.json().size() + ENTRY_OVERHEAD);
+    }
+
+    private static <V> IdTable<V> weighedTable(long bytes, ToIntFunction<V> weigher) {
+        return new IdTable<>((int) Math.min(1 << 30, bytes / LIGHTEST_ENTRY), weigher, bytes);
     }
 
     /** Statuses whose serialized members were found in memory, and those that had to be rendered. */
     public CacheCounts statusMemberCache() {
-        return statusMemberCounts;
+        return statusMembers;
     }
 
     /**
@@ -95,7 +94,7 @@ public final class Renderer {
      * found).
      */
     public CacheCounts profileMemberCache() {
-        return profileMemberCounts;
+        return profileMembers;
     }
 
     public static String iso(long millis) {
@@ -120,7 +119,7 @@ public final class Renderer {
 
     /** An account's members other than id, last status day and counts: cached while the record is the same. */
     private RawJson profile(String base, Account a) {
-        ProfileMembers cached = profileMembers.getIfPresent(LongKeys.spread(a.id()));
+        ProfileMembers cached = profileMembers.get(a.id());
         if (cached != null && cached.base().equals(base) && cached.account().equals(a)) {
             return cached.json();
         }
@@ -146,7 +145,7 @@ public final class Renderer {
             g.writeStringField("created_at", iso(a.createdAtMillis()));
             emptyArray(g, "roles");
         });
-        profileMembers.put(LongKeys.spread(a.id()), new ProfileMembers(base, a, json));
+        profileMembers.put(a.id(), new ProfileMembers(base, a, json));
         return json;
     }
 
@@ -263,7 +262,7 @@ public final class Renderer {
             tweetIds[i] = t.id();
             index.put(t.id(), i);
             authorIds[i] = t.authorId();
-            StatusMembers cached = statusMembers.getIfPresent(LongKeys.spread(t.id()));
+            StatusMembers cached = statusMembers.get(t.id());
             if (cached != null && cached.base().equals(base)) {
                 members[i] = cached.json();
             } else {
@@ -380,7 +379,7 @@ public final class Renderer {
             g.writeNullField("edited_at");
         });
         if (allKnown) {
-            statusMembers.put(LongKeys.spread(t.id()), new StatusMembers(base, json));
+            statusMembers.put(t.id(), new StatusMembers(base, json));
         }
         return json;
     }
