@@ -94,13 +94,7 @@ final class CounterCache implements CacheCounts {
      * A polynomial hash of the bytes (a String's) fell on one hash in eight for Snowflake ids.
      */
     static int hash(long head, long tail) {
-        long h = head ^ LongKeys.spread(Long.rotateLeft(tail, 31));
-        h ^= h >>> 33;
-        h *= 0xFF51AFD7ED558CCDL;
-        h ^= h >>> 33;
-        h *= 0xC4CEB9FE1A85EC53L;
-        h ^= h >>> 33;
-        return (int) h;
+        return (int) LongKeys.mix(head ^ LongKeys.spread(Long.rotateLeft(tail, 31)));
     }
 
     private int set(long head, long tail) {

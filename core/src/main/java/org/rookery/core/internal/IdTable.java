@@ -114,18 +114,9 @@ public final class IdTable<V> implements CacheCounts {
         return v == null || weigher == null ? 0 : weigher.applyAsInt(v);
     }
 
-    /**
-     * Mixes every bit of the id into the set index (MurmurHash3's 64-bit finalizer): Snowflake ids
-     * differ mostly in their high and middle bits, and the set is chosen by the low ones.
-     */
+    /** The set index's source: every bit of the id mixed into the low ones, which choose the set. */
     static int hash(long id) {
-        long h = id;
-        h ^= h >>> 33;
-        h *= 0xFF51AFD7ED558CCDL;
-        h ^= h >>> 33;
-        h *= 0xC4CEB9FE1A85EC53L;
-        h ^= h >>> 33;
-        return (int) h;
+        return (int) LongKeys.mix(id);
     }
 
     private Object lock(int set) {
@@ -244,11 +235,7 @@ public final class IdTable<V> implements CacheCounts {
             synchronized (lock(set)) {
                 int slot = victim(set, true);
                 if (slot >= 0) {
-                    int base = set * STRIDE;
-                    long version = beginWrite(base);
-                    weight.addAndGet(-weigh(values[slot]));
-                    values[slot] = null;
-                    endWrite(base, version);
+                    empty(set, slot);
                 }
             }
         }
@@ -301,13 +288,18 @@ public final class IdTable<V> implements CacheCounts {
         synchronized (lock(set)) {
             int slot = find(set, id);
             if (slot >= 0) {
-                int base = set * STRIDE;
-                long version = beginWrite(base);
-                weight.addAndGet(-weigh(values[slot]));
-                values[slot] = null;
-                endWrite(base, version);
+                empty(set, slot);
             }
         }
+    }
+
+    /** Drops the entry in {@code slot} of {@code set}; under the set's lock. */
+    private void empty(int set, int slot) {
+        int base = set * STRIDE;
+        long version = beginWrite(base);
+        weight.addAndGet(-weigh(values[slot]));
+        values[slot] = null;
+        endWrite(base, version);
     }
 
     /** Makes the set's version odd before its slots change: lookups that overlap the change try again. */

@@ -21,6 +21,21 @@ public final class LongKeys {
         return id * GOLDEN;
     }
 
+    /**
+     * MurmurHash3's 64-bit finalizer: every bit of {@code x} affects every bit of the result, so a
+     * table that picks a bucket by the low bits spreads Snowflake ids, which differ mostly in their
+     * high and middle bits.
+     */
+    public static long mix(long x) {
+        long h = x;
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        h *= 0xC4CEB9FE1A85EC53L;
+        h ^= h >>> 33;
+        return h;
+    }
+
     /** The id whose table key is {@code key}. */
     public static long id(long key) {
         return key * GOLDEN_INVERSE;
