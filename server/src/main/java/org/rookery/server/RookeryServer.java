@@ -132,7 +132,7 @@ public final class RookeryServer implements AutoCloseable {
             PasswordHasher hasher = new PasswordHasher(config.get(Settings.PASSWORD_HASH_MEMORY_KB),
                     config.get(Settings.PASSWORD_HASH_ITERATIONS));
             UserService users = new UserService(store, ids, clock, hasher, config.get(Settings.ACCOUNT_CACHE_SIZE));
-            OAuthService oauth = new OAuthService(store, ids, clock);
+            OAuthService oauth = new OAuthService(store, ids, clock, config.get(Settings.TOKEN_CACHE_SIZE));
             GraphService graph = new GraphService(store, users, ids, clock);
             TweetService tweets = new TweetService(store, users, graph, ids, clock,
                     new TweetText(config.get(Settings.MAX_TWEET_LENGTH)), config.get(Settings.IDEMPOTENCY_TTL),
@@ -143,7 +143,7 @@ public final class RookeryServer implements AutoCloseable {
             bindCacheMetrics(registry, Map.of("accounts", users.accountCache(), "tweets", tweets.tweetCache(),
                     "newest_post", tweets.lastTweetCache(), "counters", store.counterCache(),
                     "status_members", services.renderer().statusMemberCache(),
-                    "profile_members", services.renderer().profileMemberCache()));
+                    "profile_members", services.renderer().profileMemberCache(), "oauth_tokens", oauth.tokenCache()));
             NotificationService notifications = new NotificationService(store, tweets, graph,
                     config.get(Settings.NOTIFICATIONS_CAPACITY));
             notificationsConsumer = new ConsumerLoop(store, NotificationService.CONSUMER, StartFrom.savedOrEarliest(),

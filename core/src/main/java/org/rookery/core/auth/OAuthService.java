@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
+import org.rookery.core.internal.CacheCounts;
 import org.rookery.core.error.RookeryException;
 import org.rookery.core.ids.IdGenerator;
 import org.rookery.core.internal.RecordCodec;
@@ -40,8 +41,8 @@ public final class OAuthService {
             "write:filters", "write:follows", "write:lists", "write:media", "write:mutes", "write:notifications",
             "write:reports", "write:statuses", "admin:read", "admin:write");
     private static final Duration CODE_LIFETIME = Duration.ofMinutes(10);
-    /** Tokens kept in memory (about 200 bytes each): the recently used ones of a large instance. */
-    private static final int LIVE_TOKENS = 100_000;
+    /** Tokens kept in memory by default (about 200 bytes each): the recently used ones of a large instance. */
+    public static final int DEFAULT_LIVE_TOKENS = 100_000;
 
     /** A registered client application; the secret is stored hashed. */
     public record App(long id, String clientId, String secretHash, String name, List<String> redirectUris,
@@ -78,12 +79,31 @@ public final class OAuthService {
      * authenticated request costs a hash, not a store read and a decode as well. Only {@link #revoke}
      * ends a token, and it drops the entry before it returns. Unknown tokens are not kept.
      */
-    private final Cache<ByteBuffer, Token> liveTokens = Caffeine.newBuilder().maximumSize(LIVE_TOKENS).build();
+    private final Cache<ByteBuffer, Token> liveTokens;
+    /** Held here: a metric keeps only a weak reference to what it reads ({@link CacheCounts#of}). */
+    private final CacheCounts liveTokenCounts;
 
     public OAuthService(KeyValueStore store, IdGenerator ids, InstantSource clock) {
+        this(store, ids, clock, DEFAULT_LIVE_TOKENS);
+    }
+
+    /** @param liveTokens tokens kept in memory (0: every request reads its token from the store) */
+    public OAuthService(KeyValueStore store, IdGenerator ids, InstantSource clock, int liveTokens) {
+        if (liveTokens < 0) {
+            throw new IllegalArgumentException("liveTokens: " + liveTokens + " (expected: >= 0)");
+        }
         this.store = requireNonNull(store, "store");
         this.ids = requireNonNull(ids, "ids");
         this.clock = requireNonNull(clock, "clock");
+        // Evictions run on the caller (rare: only a miss adds an entry), so a size of 0 keeps nothing
+        // even between two lookups, not just once the common pool has got round to it.
+        this.liveTokens = Caffeine.newBuilder().maximumSize(liveTokens).executor(Runnable::run).recordStats().build();
+        this.liveTokenCounts = CacheCounts.of(this.liveTokens);
+    }
+
+    /** Authentications answered from the live tokens in memory, and those that read the store. */
+    public CacheCounts tokenCache() {
+        return liveTokenCounts;
     }
 
     public NewApp createApp(String name, List<String> redirectUris, String scopes, @Nullable String website) {

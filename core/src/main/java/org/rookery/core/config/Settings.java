@@ -94,6 +94,8 @@ public final class Settings {
             "Decoded tweets kept in memory for timeline reads and hydration (Tweetypie's cache); 0 turns it off. Home reads show mostly the last minutes' tweets: at high post rates size it to a few minutes of posts (at 5,700 posts/s the default holds 17 s, and 1,000,000 raised the hit rate from 64 % to 93 % with 1,000 reads/s; docs/benchmarks.md).");
     public static final ConfigKey<Integer> ACCOUNT_CACHE_SIZE = intKey("rookery.accounts.cache.size", 100_000,
             "Decoded accounts kept in memory for hydration; invalidated when a profile changes. As many authors' newest post ids (an account's last_status_at) are kept too. 0 turns both off.");
+    public static final ConfigKey<Integer> TOKEN_CACHE_SIZE = intKey("rookery.oauth.token.cache.size", 100_000,
+            "Live OAuth access tokens kept in memory (by their SHA-256, about 200 bytes each), so an authenticated request does not read its token from the store; a revocation drops its entry before it returns. Size it to the tokens in use at once; 0 reads every token from the store.");
     public static final ConfigKey<Integer> RENDER_CACHE_MB = intKey("rookery.render.cache.mb", 64,
             "Serialized JSON kept in memory for statuses and accounts, in MiB: the members of a status or account that are the same on every read (text as HTML, links, mentions, tags; the profile), copied into each response with counts and the viewer's flags written in at read time. Three quarters for statuses, a quarter for accounts; 0 renders every response in full.");
     public static final ConfigKey<Long> READER_CACHE_IDS = longKey("rookery.timeline.reader.cache.ids", 8L << 20,

@@ -167,6 +167,20 @@ class OAuthServiceTest {
     }
 
     @Test
+    void withoutATokenCacheEveryAuthenticationReadsTheStoreAndRevocationStillHolds() {
+        App app = app("read");
+        NewToken issued = f.oauth.issueToken(app, alice.id(), "read");
+        OAuthService uncached = new OAuthService(f.store, f.ids, f.clock, 0);
+
+        assertThat(uncached.authenticate(issued.accessToken())).isPresent();
+        assertThat(uncached.authenticate(issued.accessToken())).isPresent();
+        assertThat(uncached.tokenCache().hits()).isZero();
+        uncached.revoke(app, issued.accessToken());
+        assertThat(uncached.authenticate(issued.accessToken())).isEmpty();
+        assertThatThrownBy(() -> new OAuthService(f.store, f.ids, f.clock, -1)).hasMessageContaining("liveTokens");
+    }
+
+    @Test
     void noAuthenticationThatStartsAfterARevocationReturnsSucceeds() throws Exception {
         App app = app("read");
         ExecutorService pool = Executors.newFixedThreadPool(4);

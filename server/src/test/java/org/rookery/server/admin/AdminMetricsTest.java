@@ -110,7 +110,7 @@ class AdminMetricsTest {
         assertThat(api.get("/api/v1/timelines/home", writer.token()).ok()).hasSize(1);
         String after = scrape();
 
-        for (String cache : List.of("tweets", "counters", "status_members", "profile_members", "newest_post")) {
+        for (String cache : List.of("tweets", "counters", "status_members", "profile_members", "newest_post", "oauth_tokens")) {
             String hit = "cache=\"" + cache + "\",result=\"hit\"";
             assertThat(value(after, "rookery_cache_gets_total", hit))
                     .as("hits of the %s cache", cache)
