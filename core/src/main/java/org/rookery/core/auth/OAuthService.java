@@ -41,8 +41,6 @@ public final class OAuthService {
             "write:filters", "write:follows", "write:lists", "write:media", "write:mutes", "write:notifications",
             "write:reports", "write:statuses", "admin:read", "admin:write");
     private static final Duration CODE_LIFETIME = Duration.ofMinutes(10);
-    /** Tokens kept in memory by default (about 200 bytes each): the recently used ones of a large instance. */
-    public static final int DEFAULT_LIVE_TOKENS = 100_000;
 
     /** A registered client application; the secret is stored hashed. */
     public record App(long id, String clientId, String secretHash, String name, List<String> redirectUris,
@@ -83,11 +81,10 @@ public final class OAuthService {
     /** Held here: a metric keeps only a weak reference to what it reads ({@link CacheCounts#of}). */
     private final CacheCounts liveTokenCounts;
 
-    public OAuthService(KeyValueStore store, IdGenerator ids, InstantSource clock) {
-        this(store, ids, clock, DEFAULT_LIVE_TOKENS);
-    }
-
-    /** @param liveTokens tokens kept in memory (0: every request reads its token from the store) */
+    /**
+     * @param liveTokens tokens kept in memory, about 200 bytes each ({@code rookery.oauth.token.cache.size};
+     *                   0: every request reads its token from the store)
+     */
     public OAuthService(KeyValueStore store, IdGenerator ids, InstantSource clock, int liveTokens) {
         if (liveTokens < 0) {
             throw new IllegalArgumentException("liveTokens: " + liveTokens + " (expected: >= 0)");

@@ -27,6 +27,7 @@ import org.rookery.core.auth.OAuthService.App;
 import org.rookery.core.auth.OAuthService.NewApp;
 import org.rookery.core.auth.OAuthService.NewToken;
 import org.rookery.core.auth.OAuthService.Token;
+import org.rookery.core.config.Settings;
 import org.rookery.core.error.RookeryException;
 import org.rookery.core.model.Account;
 
@@ -157,7 +158,7 @@ class OAuthServiceTest {
     void aRevocationIsInTheStoreNotOnlyInTheServiceThatMadeIt() {
         App app = app("read");
         NewToken issued = f.oauth.issueToken(app, alice.id(), "read");
-        OAuthService other = new OAuthService(f.store, f.ids, f.clock); // say, after a restart
+        OAuthService other = new OAuthService(f.store, f.ids, f.clock, Settings.TOKEN_CACHE_SIZE.defaultValue()); // say, after a restart
 
         assertThat(f.oauth.authenticate(issued.accessToken())).isPresent();
         f.oauth.revoke(app, issued.accessToken());

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import org.rookery.core.auth.OAuthService;
 import org.rookery.core.auth.PasswordHasher;
+import org.rookery.core.config.Settings;
 import org.rookery.core.graph.GraphService;
 import org.rookery.core.ids.SnowflakeIdGenerator;
 import org.rookery.core.model.Account;
@@ -72,7 +73,7 @@ final class ServiceFixture implements AutoCloseable {
         users = new UserService(store, ids, clock, hasher);
         graph = new GraphService(store, users, ids, clock);
         tweets = new TweetService(store, users, graph, ids, clock, new TweetText(MAX_TWEET_LENGTH), IDEMPOTENCY_TTL);
-        oauth = new OAuthService(store, ids, clock);
+        oauth = new OAuthService(store, ids, clock, Settings.TOKEN_CACHE_SIZE.defaultValue());
     }
 
     static ServiceFixture open(Path dir) {

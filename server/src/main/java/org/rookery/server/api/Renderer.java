@@ -52,7 +52,7 @@ public final class Renderer {
             "(https?://[^\\s<>\"]+[^\\s<>\".,;:!?)\\]'])|(?<![\\p{L}\\p{N}_@/])@([A-Za-z0-9_]{1,30})(?![A-Za-z0-9_@])|(?<![\\p{L}\\p{N}_&/])#([\\p{L}\\p{N}_]+)");
     /** Bytes a cache entry costs beyond its serialized members (record, array header, slot). */
     private static final int ENTRY_OVERHEAD = 64;
-    /** Slots per byte of cache budget: room for entries as light as this (a status with little text is ~450). */
+    /** Bytes of cache budget per slot: room for entries as light as this (a status with little text is ~450). */
     private static final int LIGHTEST_ENTRY = 256;
     /** Formatted days, by epoch day modulo the length (a power of two). */
     private static final Day[] DAYS = new Day[64];
