@@ -23,8 +23,8 @@ import org.rookery.core.tweets.TweetService;
  * What the counters of one page of statuses cost in the {@link CounterCache}: {@link #page} looks up
  * the reply, repost and favourite counts of 20 random statuses (60 keys, in the order
  * {@code TweetService.counts} asks for them) in a table of the server's default size
- * ({@code rookery.store.counter.cache.size} = 500,000) filled to 57 % with the counts of
- * {@code statuses} statuses with Snowflake ids. Nearly every lookup hits (a full set replaces its
+ * ({@code rookery.store.counter.cache.size} = 250,000 accounts and statuses, 12 MB) holding the
+ * counts of {@code statuses} statuses with Snowflake ids (38 % full). Nearly every lookup hits (a full set replaces its
  * entries, so a few keys are gone again); most miss the CPU caches, as on a server whose table is
  * larger than them.
  *
@@ -54,7 +54,7 @@ public class CounterCacheBenchmark {
 
     @Setup
     public void setUp() {
-        cache = new CounterCache(500_000);
+        cache = new CounterCache(RocksStore.Options.DEFAULT_COUNTER_CACHE_ENTRIES);
         SplittableRandom rnd = new SplittableRandom(42);
         long[] ids = new long[statuses];
         long t = 1_760_000_000_000L;

@@ -24,25 +24,37 @@ import org.rookery.core.internal.LongKeys;
  * a reader takes the count before it loads and puts only if the count has not moved, checked and
  * put under the lock that the drop of that key takes too.
  *
- * <p>A set-associative table of primitives, not a map of objects: a key (up to 15 bytes, as every
- * counter key is; longer ones are not cached) hashes to a set of {@value #WAYS} slots, each three
- * {@code long}s in one array (key bytes 0–7, key bytes 8–14 with the length and the absent flag,
- * the value), so a lookup reads one or two cache lines and a cached counter costs 24 bytes with no
- * object per entry. A full set replaces its slots in turn. With Caffeine (a boxed key, a node and a
- * value array per counter) a page's hundred-odd lookups were a fifth of a saturated server's CPU,
- * spent waiting on memory. Thread-safe: each set is guarded by one of {@value #STRIPES} locks.
+ * <p>A set-associative table of primitives, not a map of objects, and one entry per <em>group</em>
+ * of counters: keys that differ only in the two low bits of their last byte — an account's
+ * followers, following and statuses ({@code 'U' id 1..3}), a status's replies, reposts and
+ * favourites ({@code 'T' id 1..3}) — share an entry holding {@value #KINDS} values, so a status's
+ * three counts cost one lookup. A group (keys up to {@value #MAX_KEY_BYTES} bytes, as every counter
+ * key is; longer ones are not cached) hashes to a set of {@value #WAYS} ways. A set's tags lie
+ * together in one array, two {@code long}s a way (key bytes 0–7; key bytes 8–13 with the length and
+ * which values are known and which are known absent), its values in another, four a way: a hit
+ * reads one or two lines of tags and one of values, 48 bytes per group and no object per entry.
+ * Three keys of 24 bytes each had taken three lookups of two or three cache lines each, and in a
+ * saturated server that table was 15 % of all CPU, spent waiting on memory. A full set replaces its
+ * ways in turn. Thread-safe: each set is guarded by one of {@value #STRIPES} locks.
  */
 final class CounterCache implements CacheCounts {
     static final int WAYS = 8;
-    static final int MAX_KEY_BYTES = 15;
+    /** Values per group: the keys whose last bytes differ in their two low bits. */
+    static final int KINDS = 4;
+    static final int MAX_KEY_BYTES = 14;
     private static final int STRIPES = 256;
-    private static final int SLOT = 3;
-    private static final long ABSENT = 1L << 60;
-    private static final int LENGTH_SHIFT = 56;
+    private static final int KIND_BITS = KINDS - 1;
+    private static final int LENGTH_SHIFT = 48;
+    private static final int KNOWN_SHIFT = 52;
+    private static final int ABSENT_SHIFT = 56;
+    /** The bits of a tail that name the group (key bytes 8–13 and the length); the rest are flags. */
+    private static final long TAG_BITS = (1L << KNOWN_SHIFT) - 1;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-    /** Per slot: key bytes 0–7, then bytes 8–14 | length << 56 | absent flag (0: empty slot), then the value. */
-    private final long[] slots;
+    /** Per way: key bytes 0–7, then bytes 8–13 | length << 48 | known << 52 | absent << 56 (0: empty way). */
+    private final long[] tags;
+    /** Per way: {@value #KINDS} values, by the two low bits of the key's last byte. */
+    private final long[] values;
     private final byte[] nextVictim;
     private final int setMask;
     private final Object[] locks = new Object[STRIPES];
@@ -50,18 +62,19 @@ final class CounterCache implements CacheCounts {
     private final LongAdder hitCount = new LongAdder();
     private final LongAdder missCount = new LongAdder();
 
-    /** @param maxEntries counters kept, rounded up to a power of two (at least {@value #WAYS}) */
-    CounterCache(int maxEntries) {
-        int sets = Integer.highestOneBit(Math.max(1, (maxEntries + WAYS - 1) / WAYS - 1)) << 1;
+    /** @param maxGroups groups of counters kept, rounded up to a power of two (at least {@value #WAYS}) */
+    CounterCache(int maxGroups) {
+        int sets = Integer.highestOneBit(Math.max(1, (maxGroups + WAYS - 1) / WAYS - 1)) << 1;
         this.setMask = sets - 1;
-        this.slots = new long[sets * WAYS * SLOT];
+        this.tags = new long[sets * WAYS * 2];
+        this.values = new long[sets * WAYS * KINDS];
         this.nextVictim = new byte[sets];
         for (int i = 0; i < STRIPES; i++) {
             locks[i] = new Object();
         }
     }
 
-    /** Slots the table has: the most counters it keeps. */
+    /** Ways the table has: the most groups it keeps. */
     int capacity() {
         return nextVictim.length * WAYS;
     }
@@ -70,19 +83,28 @@ final class CounterCache implements CacheCounts {
         return key.length > 0 && key.length <= MAX_KEY_BYTES;
     }
 
-    /** Bytes 0–7 of {@code key} (fewer, zero-padded, if it is shorter). */
+    private static int kind(byte[] key) {
+        return key[key.length - 1] & KIND_BITS;
+    }
+
+    /** Bytes 0–7 of {@code key}'s group (fewer, zero-padded, if it is shorter). */
     private static long head(byte[] key) {
-        return key.length >= Long.BYTES ? (long) LONGS.get(key, 0) : tail(key, 0);
+        long head = key.length >= Long.BYTES ? (long) LONGS.get(key, 0) : bytes(key, 0);
+        return key.length <= Long.BYTES ? head & ~((long) KIND_BITS << 8 * (key.length - 1)) : head;
     }
 
-    /** Bytes 8–14 of {@code key} with its length above them. */
-    private static long tailWithLength(byte[] key) {
-        return tail(key, Long.BYTES) | (long) key.length << LENGTH_SHIFT;
+    /** Bytes 8–13 of {@code key}'s group with its length above them. */
+    private static long tail(byte[] key) {
+        long tail = bytes(key, Long.BYTES);
+        if (key.length > Long.BYTES) {
+            tail &= ~((long) KIND_BITS << 8 * (key.length - 1 - Long.BYTES));
+        }
+        return tail | (long) key.length << LENGTH_SHIFT;
     }
 
-    private static long tail(byte[] key, int from) {
+    private static long bytes(byte[] key, int from) {
         long v = 0;
-        for (int i = Math.min(key.length, from + 7) - 1; i >= from; i--) {
+        for (int i = Math.min(key.length, from + Long.BYTES) - 1; i >= from; i--) {
             v = v << 8 | (key[i] & 0xff);
         }
         return v;
@@ -105,15 +127,23 @@ final class CounterCache implements CacheCounts {
         return locks[set & (STRIPES - 1)];
     }
 
-    /** The slot holding the key in {@code set}, or -1. */
+    /** The way (an index of {@link #tags}' pairs) holding the group in {@code set}, or -1. */
     private int find(int set, long head, long tail) {
-        int base = set * WAYS * SLOT;
-        for (int s = base, end = base + WAYS * SLOT; s < end; s += SLOT) {
-            if (slots[s] == head && (slots[s + 1] & ~ABSENT) == tail) {
-                return s;
+        int base = set * WAYS;
+        for (int w = base, end = base + WAYS; w < end; w++) {
+            if (tags[2 * w] == head && (tags[2 * w + 1] & TAG_BITS) == tail) {
+                return w;
             }
         }
         return -1;
+    }
+
+    private static long knownBit(int kind) {
+        return 1L << (KNOWN_SHIFT + kind);
+    }
+
+    private static long absentBit(int kind) {
+        return 1L << (ABSENT_SHIFT + kind);
     }
 
     /**
@@ -124,6 +154,11 @@ final class CounterCache implements CacheCounts {
      */
     int lookup(List<byte[]> keys, byte @Nullable [][] out, int[] missing) {
         int misses = 0;
+        // The group last read, copied under its set's lock: a status's three keys come one after another.
+        long groupHead = 0;
+        long groupTail = -1;
+        long flags = 0;
+        long[] group = new long[KINDS];
         for (int i = 0, n = keys.size(); i < n; i++) {
             byte[] key = keys.get(i);
             if (!cacheable(key)) {
@@ -131,23 +166,24 @@ final class CounterCache implements CacheCounts {
                 continue;
             }
             long head = head(key);
-            long tail = tailWithLength(key);
-            int set = set(head, tail);
-            boolean hit;
-            boolean absent = false;
-            long value = 0;
-            synchronized (lock(set)) {
-                int s = find(set, head, tail);
-                hit = s >= 0;
-                if (hit) {
-                    absent = (slots[s + 1] & ABSENT) != 0;
-                    value = slots[s + 2];
+            long tail = tail(key);
+            if (head != groupHead || tail != groupTail) {
+                groupHead = head;
+                groupTail = tail;
+                int set = set(head, tail);
+                synchronized (lock(set)) {
+                    int w = find(set, head, tail);
+                    flags = w < 0 ? 0 : tags[2 * w + 1];
+                    if (w >= 0) {
+                        System.arraycopy(values, w * KINDS, group, 0, KINDS);
+                    }
                 }
             }
-            if (!hit) {
+            int kind = kind(key);
+            if ((flags & knownBit(kind)) == 0) {
                 missing[misses++] = i;
             } else {
-                out[i] = absent ? null : littleEndian(value);
+                out[i] = (flags & absentBit(kind)) != 0 ? null : littleEndian(group[kind]);
             }
         }
         hitCount.add(keys.size() - misses);
@@ -191,37 +227,43 @@ final class CounterCache implements CacheCounts {
                 continue;
             }
             long head = head(key);
-            long tail = tailWithLength(key);
+            long tail = tail(key);
+            int kind = kind(key);
             int set = set(head, tail);
             synchronized (lock(set)) {
                 if (writes.get() != stamp) {
                     return;
                 }
-                int s = find(set, head, tail);
-                if (s < 0) {
-                    s = freeOrVictim(set);
+                int w = find(set, head, tail);
+                if (w < 0) {
+                    w = freeOrVictim(set);
+                    tags[2 * w] = head;
+                    tags[2 * w + 1] = tail;
                 }
-                slots[s] = head;
-                slots[s + 1] = value == null ? tail | ABSENT : tail;
-                slots[s + 2] = value == null ? 0 : (long) LONGS.get(value, 0);
+                long flags = tags[2 * w + 1] | knownBit(kind);
+                tags[2 * w + 1] = value == null ? flags | absentBit(kind) : flags & ~absentBit(kind);
+                values[w * KINDS + kind] = value == null ? 0 : (long) LONGS.get(value, 0);
             }
         }
     }
 
-    /** An empty slot of the set, else the next in turn to be replaced. Under the set's lock. */
+    /** An empty way of the set, else the next in turn to be replaced. Under the set's lock. */
     private int freeOrVictim(int set) {
-        int base = set * WAYS * SLOT;
-        for (int s = base, end = base + WAYS * SLOT; s < end; s += SLOT) {
-            if (slots[s + 1] == 0) {
-                return s;
+        int base = set * WAYS;
+        for (int w = base, end = base + WAYS; w < end; w++) {
+            if (tags[2 * w + 1] == 0) {
+                return w;
             }
         }
         int way = nextVictim[set] & (WAYS - 1);
         nextVictim[set] = (byte) (way + 1);
-        return base + way * SLOT;
+        return base + way;
     }
 
-    /** Called by the committer after a write that changed {@code keys}, before it acknowledges. */
+    /**
+     * Called by the committer after a write that changed {@code keys}, before it acknowledges: drops
+     * each key's whole group (its siblings are read again with it next time).
+     */
     void written(Iterable<byte[]> keys) {
         writes.incrementAndGet();
         for (byte[] key : keys) {
@@ -229,26 +271,23 @@ final class CounterCache implements CacheCounts {
                 continue;
             }
             long head = head(key);
-            long tail = tailWithLength(key);
+            long tail = tail(key);
             int set = set(head, tail);
             synchronized (lock(set)) {
-                int s = find(set, head, tail);
-                if (s >= 0) {
-                    slots[s] = 0;
-                    slots[s + 1] = 0;
-                    slots[s + 2] = 0;
+                int w = find(set, head, tail);
+                if (w >= 0) {
+                    tags[2 * w] = 0;
+                    tags[2 * w + 1] = 0;
                 }
             }
         }
     }
 
-    /** Counters cached now (a walk of the whole table; for tests). */
+    /** Counter values cached now, absent ones included (a walk of the whole table; for tests). */
     long size() {
         long n = 0;
-        for (int s = 1; s < slots.length; s += SLOT) {
-            if (slots[s] != 0) {
-                n++;
-            }
+        for (int w = 1; w < tags.length; w += 2) {
+            n += Long.bitCount(tags[w] >>> KNOWN_SHIFT & ((1L << KINDS) - 1));
         }
         return n;
     }

@@ -43,6 +43,7 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Slice;
 import org.rocksdb.WriteOptions;
+import org.rookery.core.config.Settings;
 import org.rookery.core.event.Event;
 import org.rookery.core.event.EventConsumer;
 import org.rookery.core.event.EventLog;
@@ -127,8 +128,10 @@ public final class RocksStore implements KeyValueStore, EventLog {
      * @param maxQueuedBatches the most batches that may wait for the committer (default 10,000); a
      *     commit beyond it fails at once with {@link StoreOverloadedException}, so an overload is
      *     answered instead of queued without bound
-     * @param counterCacheEntries counter values ({@code Table.COUNTERS}) kept in memory for reads
-     *     (default 500,000, about 150 bytes each); 0 reads every counter from RocksDB
+     * @param counterCacheEntries groups of counters ({@code Table.COUNTERS} keys that differ only in
+     *     the two low bits of their last byte: an account's or a status's counts) kept in memory for
+     *     reads (default {@code rookery.store.counter.cache.size}'s, 48 bytes each); 0 reads every
+     *     counter from RocksDB
      */
     public record Options(
             Path dataDir,
@@ -145,7 +148,7 @@ public final class RocksStore implements KeyValueStore, EventLog {
         public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
         public static final long DEFAULT_BLOCK_CACHE_BYTES = 64L << 20;
         public static final int DEFAULT_MAX_QUEUED_BATCHES = 10_000;
-        public static final int DEFAULT_COUNTER_CACHE_ENTRIES = 500_000;
+        public static final int DEFAULT_COUNTER_CACHE_ENTRIES = Settings.COUNTER_CACHE_SIZE.defaultValue();
 
         public Options {
             requireNonNull(dataDir, "dataDir");

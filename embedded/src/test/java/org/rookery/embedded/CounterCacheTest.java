@@ -55,10 +55,43 @@ class CounterCacheTest {
         cache.written(List.of(TweetService.counterKey(1, TweetService.FAVOURITES)));
         missing.clear();
         lookup(cache, keys, missing);
-        assertThat(missing).containsExactly(1);
-        // Three lookups of three keys: all missed, all found, one dropped by the write.
-        assertThat(cache.hits()).isEqualTo(5);
-        assertThat(cache.misses()).isEqualTo(4);
+        assertThat(missing).as("a write drops the counts of its status, the sibling it did not change too")
+                .containsExactly(0, 1);
+        // Three lookups of three keys: all missed, all found, the status's two dropped by the write.
+        assertThat(cache.hits()).isEqualTo(4);
+        assertThat(cache.misses()).isEqualTo(5);
+    }
+
+    /** A status's three counts (and an account's) are one entry: their keys differ only in their last byte's low bits. */
+    @Test
+    void theCountsOfOneStatusShareAnEntryAndStayDistinct() {
+        CounterCache cache = new CounterCache(CounterCache.WAYS);
+        List<byte[]> keys = new ArrayList<>();
+        for (long id = 1; id <= CounterCache.WAYS; id++) {
+            keys.add(TweetService.counterKey(id, TweetService.REPLIES));
+            keys.add(TweetService.counterKey(id, TweetService.REPOSTS));
+            keys.add(TweetService.counterKey(id, TweetService.FAVOURITES));
+        }
+        List<byte @Nullable []> loaded = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            loaded.add(i % 3 == 1 ? null : Bytes.littleEndian(i));
+        }
+        cache.putLoaded(cache.stamp(), keys, loaded);
+        assertThat(cache.size()).as("values cached").isEqualTo(keys.size());
+        List<Integer> missing = new ArrayList<>();
+        byte[][] got = lookup(cache, keys, missing);
+        assertThat(missing).as("8 statuses' counts fit a table of 8 entries").isEmpty();
+        for (int i = 0; i < keys.size(); i++) {
+            if (i % 3 == 1) {
+                assertThat(got[i]).as("key %d", i).isNull();
+            } else {
+                assertThat(Bytes.fromLittleEndian(got[i])).as("key %d", i).isEqualTo(i);
+            }
+        }
+        cache.written(List.of(TweetService.counterKey(3, TweetService.REPOSTS)));
+        missing.clear();
+        lookup(cache, keys, missing);
+        assertThat(missing).containsExactly(6, 7, 8);
     }
 
     @Test
@@ -76,7 +109,7 @@ class CounterCacheTest {
     @Test
     void keysItCannotHoldAndValuesThatAreNotCountersAreNeverCached() {
         CounterCache cache = new CounterCache(1_000);
-        byte[] longKey = new byte[16];
+        byte[] longKey = new byte[CounterCache.MAX_KEY_BYTES + 1];
         Arrays.fill(longKey, (byte) 'k');
         List<byte[]> keys = List.of(longKey, new byte[0], new byte[] {'v'});
         List<byte @Nullable []> loaded = new ArrayList<>(values(3, 4));
@@ -93,8 +126,9 @@ class CounterCacheTest {
         CounterCache cache = new CounterCache(1_000);
         List<byte[]> keys = List.of(new byte[] {'a'}, new byte[] {'a', 0}, new byte[] {'a', 0, 0},
                 new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 0},
-                new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15});
-        cache.putLoaded(cache.stamp(), keys, values(0, 1, 2, 3, 4, 5));
+                new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14},
+                new byte[] {'b'}, new byte[] {'e'}, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 2}); // 'a' and 'b' share an entry
+        cache.putLoaded(cache.stamp(), keys, values(0, 1, 2, 3, 4, 5, 6, 7, 8));
         List<Integer> missing = new ArrayList<>();
         byte[][] got = lookup(cache, keys, missing);
         assertThat(missing).isEmpty();
@@ -123,7 +157,7 @@ class CounterCacheTest {
                 keys.add(TweetService.counterKey(id, kind));
             }
         }
-        CounterCache cache = new CounterCache(keys.size() * 2);
+        CounterCache cache = new CounterCache(keys.size() / 3 * 2); // room for every status's counts twice over
         List<byte @Nullable []> loaded = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {
             loaded.add(Bytes.littleEndian(i));
@@ -145,7 +179,7 @@ class CounterCacheTest {
         assertThat(cache.capacity()).isGreaterThanOrEqualTo(CounterCache.WAYS);
         List<byte[]> keys = new ArrayList<>();
         for (int i = 0; i < cache.capacity() * 4; i++) {
-            keys.add(Bytes.key(i));
+            keys.add(Bytes.key(i * CounterCache.KINDS)); // each its own entry
         }
         List<byte @Nullable []> loaded = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {

@@ -53,8 +53,8 @@ public final class Settings {
             "Sync the write-ahead log before acknowledging a write. Turn off only for benchmarks: acknowledged writes may be lost on a crash.");
     public static final ConfigKey<Integer> BLOCK_CACHE_MB = intKey("rookery.store.block.cache.mb", 256,
             "RocksDB's block cache (uncompressed blocks, index and bloom filters) shared by all tables, in MiB. Follower lists are read from it on every fanout of an author outside the follower cache, so a graph larger than it is read from compressed files instead.");
-    public static final ConfigKey<Integer> COUNTER_CACHE_SIZE = intKey("rookery.store.counter.cache.size", 500_000,
-            "Counter values (statuses, followers and following of accounts; replies, reposts and favourites of statuses) kept in memory for reads, 24 bytes each (rounded up to a power of two; sets of 8 that replace their entries in turn when full); a write drops the ones it changed before it is acknowledged. A page of 20 statuses reads a few hundred counters. 0 reads every counter from RocksDB.");
+    public static final ConfigKey<Integer> COUNTER_CACHE_SIZE = intKey("rookery.store.counter.cache.size", 250_000,
+            "Accounts and statuses whose counters (statuses, followers and following of an account; replies, reposts and favourites of a status) are kept in memory for reads, 48 bytes each, the counts of one account or status read in one lookup (rounded up to a power of two; sets of 8 that replace their entries in turn when full); a write drops the counts it changed before it is acknowledged. A page of 20 statuses reads the counts of up to 40 accounts and statuses. 0 reads every counter from RocksDB.");
     public static final ConfigKey<Integer> MAX_REQUEST_BYTES = intKey("rookery.http.max.request.bytes", 1 << 20,
             "Largest accepted request body; larger ones get 413.");
     public static final ConfigKey<Integer> MAX_INFLIGHT_REQUESTS = intKey("rookery.http.max.inflight.requests", 1024,

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.rookery.core.graph.GraphService;
 import org.rookery.core.internal.LongKeys;
 import org.rookery.core.model.Account;
@@ -266,11 +267,16 @@ public final class HomeTimelineService {
             return;
         }
         long[] ids = from == 0 && to == candidates.length ? candidates : Arrays.copyOfRange(candidates, from, to);
-        Map<Long, Tweet> found = tweets.getAll(ids);
-        long[] originals = found.values().stream().filter(Tweet::isRepost).mapToLong(Tweet::repostOfId).distinct().toArray();
-        Map<Long, Tweet> origin = originals.length == 0 ? Map.of() : tweets.getAll(originals);
-        for (long id : ids) {
-            Tweet t = found.get(id);
+        @Nullable Tweet[] found = tweets.getEach(ids);
+        long[] originals = new long[ids.length];
+        int o = 0;
+        for (Tweet t : found) {
+            if (t != null && t.isRepost()) {
+                originals[o++] = t.repostOfId();
+            }
+        }
+        Map<Long, Tweet> origin = o == 0 ? Map.of() : tweets.getAll(Arrays.copyOf(originals, o));
+        for (Tweet t : found) {
             if (t == null) {
                 continue; // deleted
             }
