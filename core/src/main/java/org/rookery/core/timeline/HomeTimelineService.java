@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
+import org.rookery.core.config.Settings;
 import org.rookery.core.graph.GraphService;
 import org.rookery.core.internal.LongKeys;
 import org.rookery.core.model.Account;
@@ -60,8 +61,8 @@ public final class HomeTimelineService {
     private final AtomicLong reconstructions = new AtomicLong();
     private final AtomicLong reconstructionNanos = new AtomicLong();
 
-    /** Default weight of the reader cache: ids held over all cached readers (8 bytes each). */
-    public static final long DEFAULT_READER_CACHE_IDS = 8L << 20;
+    /** Default weight of the reader cache: ids held over all cached readers (8 bytes each), the setting's. */
+    public static final long DEFAULT_READER_CACHE_IDS = Settings.READER_CACHE_IDS.defaultValue();
 
     public HomeTimelineService(KeyValueStore store, TimelineStore timelines, TweetIndex index, FanoutPolicy policy,
                                PullLists pullLists, TweetService tweets, GraphService graph, UserService users,
