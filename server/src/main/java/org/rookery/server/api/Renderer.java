@@ -251,17 +251,23 @@ public final class Renderer {
         if (page.isEmpty()) {
             return List.of();
         }
-        Map<Long, Tweet> everything = new LinkedHashMap<>();
+        // The page's tweets, then the originals they repost or quote, each once; index: id to position.
+        Tweet[] all = new Tweet[3 * page.size()];
+        LongIntHashMap index = new LongIntHashMap(all.length);
+        int n = 0;
         for (Tweet t : page) {
-            everything.put(t.id(), t);
+            if (index.get(t.id(), -1) < 0) {
+                index.put(t.id(), n);
+                all[n++] = t;
+            }
         }
         long[] refs = new long[2 * page.size()];
         int refCount = 0;
         for (Tweet t : page) {
-            if (t.repostOfId() != 0 && !everything.containsKey(t.repostOfId())) {
+            if (t.repostOfId() != 0 && index.get(t.repostOfId(), -1) < 0) {
                 refs[refCount++] = t.repostOfId();
             }
-            if (t.quoteOfId() != 0 && !everything.containsKey(t.quoteOfId())) {
+            if (t.quoteOfId() != 0 && index.get(t.quoteOfId(), -1) < 0) {
                 refs[refCount++] = t.quoteOfId();
             }
         }
@@ -269,20 +275,19 @@ public final class Renderer {
             // A reposted or quoted tweet is shown only if the viewer may see it.
             Map<Long, Tweet> referenced = tweets.getAll(distinct(refs, refCount));
             for (Tweet t : tweets.filterVisible(viewerId, new ArrayList<>(referenced.values()))) {
-                everything.put(t.id(), t);
+                if (index.get(t.id(), -1) < 0) {
+                    index.put(t.id(), n);
+                    all[n++] = t;
+                }
             }
         }
-        int n = everything.size();
-        Tweet[] all = everything.values().toArray(new Tweet[0]);
         long[] tweetIds = new long[n];
-        LongIntHashMap index = new LongIntHashMap(n);
         RawJson[] members = new RawJson[n];
         long[] authorIds = new long[n];
         int mentions = 0;
         for (int i = 0; i < n; i++) {
             Tweet t = all[i];
             tweetIds[i] = t.id();
-            index.put(t.id(), i);
             authorIds[i] = t.authorId();
             StatusMembers cached = statusMembers.get(t.id());
             if (cached != null && cached.base().equals(base)) {
