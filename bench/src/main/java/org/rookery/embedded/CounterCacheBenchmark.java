@@ -24,9 +24,9 @@ import org.rookery.core.tweets.TweetService;
  * the reply, repost and favourite counts of 20 random statuses (60 keys, in the order
  * {@code TweetService.counts} asks for them) in a table of the server's default size
  * ({@code rookery.store.counter.cache.size} = 250,000 accounts and statuses, 12 MB) holding the
- * counts of {@code statuses} statuses with Snowflake ids (38 % full). Nearly every lookup hits (a full set replaces its
- * entries, so a few keys are gone again); most miss the CPU caches, as on a server whose table is
- * larger than them.
+ * counts of {@code statuses} statuses with Snowflake ids (38 % full). Nearly every lookup hits (a
+ * full set replaces its entries, so a few keys are gone again); most miss the CPU caches, as on a
+ * server whose table is larger than them.
  *
  * <pre>{@code
  * java -jar bench/target/rookery-benchmarks.jar CounterCacheBenchmark
