@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -196,6 +197,7 @@ public final class HomeTimelineService {
         // when about one entry in six is a repost (a second round costs another merge and lookups).
         int want = (newer ? timelines.capacity() : 2 * page.limit()) + TimelineRules.REPOST_WINDOW;
         List<Tweet> kept = new ArrayList<>();
+        Map<Long, Tweet> originals = new HashMap<>(); // of the kept reposts, as keep() found them
         List<Tweet> out = List.of();
         long maxId = page.maxId();
         for (int round = 0; round < 8; round++) {
@@ -209,11 +211,11 @@ public final class HomeTimelineService {
             // lookup (a read would otherwise hydrate four times what it shows).
             int first = newer ? ids.length : Math.min(ids.length, page.limit() + page.limit() / 2);
             int limit = newer ? Integer.MAX_VALUE : page.limit();
-            keep(reader, ids, 0, first, kept);
-            Selection s = select(reader, kept, lower, exhausted && first == ids.length, limit);
+            keep(reader, ids, 0, first, kept, originals);
+            Selection s = select(reader, kept, originals, lower, exhausted && first == ids.length, limit);
             if (!s.complete() && first < ids.length) {
-                keep(reader, ids, first, ids.length, kept);
-                s = select(reader, kept, lower, exhausted, limit);
+                keep(reader, ids, first, ids.length, kept, originals);
+                s = select(reader, kept, originals, lower, exhausted, limit);
             }
             out = s.page();
             if (s.complete() || exhausted) {
@@ -262,27 +264,35 @@ public final class HomeTimelineService {
         return lists.size() == 1 ? stored : KWayMerge.mergeDescending(lists, want);
     }
 
-    /** Appends the tweets of {@code candidates[from, to)} (newest first) that exist and belong in the reader's timeline. */
-    private void keep(TimelineRules.Reader reader, long[] candidates, int from, int to, List<Tweet> kept) {
+    /**
+     * Appends the tweets of {@code candidates[from, to)} (newest first) that exist and belong in the
+     * reader's timeline, and the originals of the reposts among them that still exist to {@code originals}.
+     */
+    private void keep(TimelineRules.Reader reader, long[] candidates, int from, int to, List<Tweet> kept,
+                      Map<Long, Tweet> originals) {
         if (from >= to) {
             return;
         }
         long[] ids = from == 0 && to == candidates.length ? candidates : Arrays.copyOfRange(candidates, from, to);
         @Nullable Tweet[] found = tweets.getEach(ids);
-        long[] originals = new long[ids.length];
+        long[] originalIds = new long[ids.length];
         int o = 0;
         for (Tweet t : found) {
             if (t != null && t.isRepost()) {
-                originals[o++] = t.repostOfId();
+                originalIds[o++] = t.repostOfId();
             }
         }
-        Map<Long, Tweet> origin = o == 0 ? Map.of() : tweets.getAll(Arrays.copyOf(originals, o));
+        Map<Long, Tweet> origin = o == 0 ? Map.of() : tweets.getAll(Arrays.copyOf(originalIds, o));
         for (Tweet t : found) {
             if (t == null) {
                 continue; // deleted
             }
-            if (TimelineRules.belongs(reader, t, t.isRepost() ? origin.get(t.repostOfId()) : null)) {
+            Tweet original = t.isRepost() ? origin.get(t.repostOfId()) : null;
+            if (TimelineRules.belongs(reader, t, original)) {
                 kept.add(t);
+                if (original != null) {
+                    originals.put(original.id(), original);
+                }
             }
         }
     }
@@ -296,7 +306,8 @@ public final class HomeTimelineService {
      * kept entries may follow, unless the candidates are {@code exhausted}); other entries are never
      * hidden as repeats, so they are decided as soon as they are kept.
      */
-    private Selection select(TimelineRules.Reader reader, List<Tweet> kept, long lower, boolean exhausted, int limit) {
+    private Selection select(TimelineRules.Reader reader, List<Tweet> kept, Map<Long, Tweet> originals, long lower,
+                             boolean exhausted, int limit) {
         int n = kept.size();
         long[] ids = new long[n];
         long[] content = new long[n];
@@ -317,7 +328,7 @@ public final class HomeTimelineService {
             }
         }
         boolean decidedAboveLower = i < n && ids[i] <= lower;
-        List<Tweet> visible = visible(reader, shown);
+        List<Tweet> visible = visible(reader, shown, originals);
         if (visible.size() >= limit) {
             return new Selection(visible.subList(0, limit), true);
         }
@@ -328,19 +339,17 @@ public final class HomeTimelineService {
      * The kept entries the viewer may see ({@link TweetService#canSee}), decided from the reader
      * where it can be: a kept tweet is the viewer's own or by an account they follow that does not
      * block them ({@link TimelineRules#belongs}), so it is visible; only a repost's original by an
-     * account the viewer does not follow needs that account (locked or not) looked up.
+     * account the viewer does not follow needs that account (locked or not) looked up. A repost's
+     * original is the one {@link #keep} found for it (absent: deleted).
      */
-    private List<Tweet> visible(TimelineRules.Reader reader, List<Tweet> shown) {
+    private List<Tweet> visible(TimelineRules.Reader reader, List<Tweet> shown, Map<Long, Tweet> originals) {
         long viewer = reader.id();
         long[] unknown = null;
         int u = 0;
-        Map<Long, Tweet> originals = null;
+        boolean reposts = false;
         for (Tweet t : shown) {
             if (t.isRepost()) {
-                if (originals == null) {
-                    originals = tweets.getAll(shown.stream().filter(Tweet::isRepost).mapToLong(Tweet::repostOfId)
-                            .distinct().toArray());
-                }
+                reposts = true;
                 Tweet o = originals.get(t.repostOfId());
                 if (o != null && o.authorId() != viewer && !reader.follows(o.authorId())) {
                     if (unknown == null) {
@@ -350,7 +359,7 @@ public final class HomeTimelineService {
                 }
             }
         }
-        if (originals == null) {
+        if (!reposts) {
             return shown;
         }
         Map<Long, Account> accounts = u == 0 ? Map.of() : users.getAll(Arrays.stream(unknown, 0, u).distinct().toArray());

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
+import org.rookery.core.config.Settings;
 import org.rookery.core.error.RookeryException;
 import org.rookery.core.event.Event;
 import org.rookery.core.event.EventType;
@@ -75,8 +76,8 @@ public final class TweetService {
      */
     private final RecordCache<Long> lastTweets;
 
-    /** Default size of the decoded-tweet cache. */
-    public static final int DEFAULT_CACHE_TWEETS = 100_000;
+    /** Default size of the decoded-tweet cache: the setting's ({@code rookery.tweets.cache.size}). */
+    public static final int DEFAULT_CACHE_TWEETS = Settings.TWEET_CACHE_SIZE.defaultValue();
 
     public TweetService(KeyValueStore store, UserService users, GraphService graph, IdGenerator ids,
                         InstantSource clock, TweetText text, Duration idempotencyTtl) {

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.auth.PasswordHasher;
+import org.rookery.core.config.Settings;
 import org.rookery.core.error.RookeryException;
 import org.rookery.core.event.Event;
 import org.rookery.core.event.EventType;
@@ -69,8 +70,8 @@ public final class UserService {
     private final RecordCache<Account> cache;
     private final int cacheAccounts;
 
-    /** Default size of the decoded-account cache. */
-    public static final int DEFAULT_CACHE_ACCOUNTS = 100_000;
+    /** Default size of the decoded-account cache: the setting's ({@code rookery.accounts.cache.size}). */
+    public static final int DEFAULT_CACHE_ACCOUNTS = Settings.ACCOUNT_CACHE_SIZE.defaultValue();
 
     public UserService(KeyValueStore store, IdGenerator ids, InstantSource clock, PasswordHasher hasher) {
         this(store, ids, clock, hasher, DEFAULT_CACHE_ACCOUNTS);
