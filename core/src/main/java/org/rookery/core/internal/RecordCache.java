@@ -1,6 +1,7 @@
 package org.rookery.core.internal;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -53,6 +54,47 @@ public final class RecordCache<V> {
      */
     public void putLoaded(long stamp, long id, V value) {
         table.putIf(id, value, k -> writes.get() == stamp);
+    }
+
+    /**
+     * The records of {@code ids} into {@code out}, in their order, null where one does not exist: the
+     * cached ones from memory, the rest with one call of {@code load}, which is given the ids not
+     * cached and returns their records in the same order (null where none, one multiget in the store);
+     * those are then kept as {@link #putLoaded} keeps them. No map of boxed ids: a page read looks up
+     * a few dozen records this way.
+     *
+     * @return {@code out}
+     */
+    public @Nullable V[] getEach(long[] ids, @Nullable V[] out, Function<long[], @Nullable V[]> load) {
+        int[] missing = null;
+        int misses = 0;
+        for (int i = 0; i < ids.length; i++) {
+            V v = table.get(ids[i]);
+            out[i] = v;
+            if (v == null) {
+                if (missing == null) {
+                    missing = new int[ids.length - i];
+                }
+                missing[misses++] = i;
+            }
+        }
+        if (missing == null) {
+            return out;
+        }
+        long[] missingIds = new long[misses];
+        for (int j = 0; j < misses; j++) {
+            missingIds[j] = ids[missing[j]];
+        }
+        long stamp = stamp();
+        @Nullable V[] loaded = load.apply(missingIds);
+        for (int j = 0; j < misses; j++) {
+            V v = loaded[j];
+            if (v != null) {
+                out[missing[j]] = v;
+                putLoaded(stamp, missingIds[j], v);
+            }
+        }
+        return out;
     }
 
     /** Forgets records a committed write changed or removed; call before acknowledging the write. */

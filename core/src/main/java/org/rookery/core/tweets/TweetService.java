@@ -422,36 +422,20 @@ public final class TweetService {
      * a few dozen per read.
      */
     public @Nullable Tweet[] getEach(long[] tweetIds) {
-        @Nullable Tweet[] out = new Tweet[tweetIds.length];
-        int[] missing = null;
-        int misses = 0;
-        for (int i = 0; i < tweetIds.length; i++) {
-            Tweet t = cache.getIfPresent(tweetIds[i]);
-            if (t != null) {
-                out[i] = t;
-            } else {
-                if (missing == null) {
-                    missing = new int[tweetIds.length - i];
-                }
-                missing[misses++] = i;
-            }
+        return cache.getEach(tweetIds, new Tweet[tweetIds.length], this::load);
+    }
+
+    /** The tweets of {@code tweetIds} from the store, in one multiget; null where one does not exist. */
+    private @Nullable Tweet[] load(long[] tweetIds) {
+        List<byte[]> keys = new ArrayList<>(tweetIds.length);
+        for (long id : tweetIds) {
+            keys.add(Bytes.key(id));
         }
-        if (missing == null) {
-            return out;
-        }
-        List<byte[]> keys = new ArrayList<>(misses);
-        for (int j = 0; j < misses; j++) {
-            keys.add(Bytes.key(tweetIds[missing[j]]));
-        }
-        long stamp = cache.stamp();
         List<byte @Nullable []> values = store.multiGet(Table.TWEETS, keys);
-        for (int j = 0; j < misses; j++) {
-            byte[] v = values.get(j);
-            if (v != null) {
-                Tweet t = RecordCodec.decode(v, Tweet.class);
-                out[missing[j]] = t;
-                cache.putLoaded(stamp, t.id(), t);
-            }
+        @Nullable Tweet[] out = new Tweet[tweetIds.length];
+        for (int i = 0; i < tweetIds.length; i++) {
+            byte[] v = values.get(i);
+            out[i] = v == null ? null : RecordCodec.decode(v, Tweet.class);
         }
         return out;
     }

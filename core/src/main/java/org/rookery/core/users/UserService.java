@@ -267,25 +267,33 @@ public final class UserService {
     /** Accounts by id in one multiget; missing ones are left out. */
     public Map<Long, Account> getAll(long[] ids) {
         Map<Long, Account> out = new HashMap<>(ids.length * 2);
-        List<byte[]> keys = new ArrayList<>();
-        for (long id : ids) {
-            Account a = cache.getIfPresent(id);
+        for (Account a : getEach(ids)) {
             if (a != null) {
-                out.put(id, a);
-            } else {
-                keys.add(Bytes.key(id));
-            }
-        }
-        if (keys.isEmpty()) {
-            return out;
-        }
-        long stamp = cache.stamp();
-        for (byte[] v : store.multiGet(Table.ACCOUNTS, keys)) {
-            if (v != null) {
-                Account a = RecordCodec.decode(v, Account.class);
                 out.put(a.id(), a);
-                cache.putLoaded(stamp, a.id(), a);
             }
+        }
+        return out;
+    }
+
+    /**
+     * The accounts of {@code ids} in their order, null where one does not exist: the cached ones
+     * from memory, the rest in one multiget. No map of boxed ids, for the authors of a page.
+     */
+    public @Nullable Account[] getEach(long[] ids) {
+        return cache.getEach(ids, new Account[ids.length], this::load);
+    }
+
+    /** The accounts of {@code ids} from the store, in one multiget; null where one does not exist. */
+    private @Nullable Account[] load(long[] ids) {
+        List<byte[]> keys = new ArrayList<>(ids.length);
+        for (long id : ids) {
+            keys.add(Bytes.key(id));
+        }
+        List<byte @Nullable []> values = store.multiGet(Table.ACCOUNTS, keys);
+        @Nullable Account[] out = new Account[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            byte[] v = values.get(i);
+            out[i] = v == null ? null : RecordCodec.decode(v, Account.class);
         }
         return out;
     }

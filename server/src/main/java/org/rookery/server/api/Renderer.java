@@ -284,6 +284,7 @@ public final class Renderer {
         long[] tweetIds = new long[n];
         RawJson[] members = new RawJson[n];
         long[] authorIds = new long[n];
+        int uncached = 0;
         int mentions = 0;
         for (int i = 0; i < n; i++) {
             Tweet t = all[i];
@@ -293,35 +294,44 @@ public final class Renderer {
             if (cached != null && cached.base().equals(base)) {
                 members[i] = cached.json();
             } else {
+                uncached++;
                 mentions += t.mentionIds().size();
             }
         }
-        // The accounts a status mentions are needed only to make its members.
-        long[] wanted = Arrays.copyOf(authorIds, n + mentions);
-        int w = n;
-        for (int i = 0; i < n && w < wanted.length; i++) {
-            if (members[i] == null) {
-                for (long mid : all[i].mentionIds()) {
-                    wanted[w++] = mid;
-                }
-            }
-        }
-        Map<Long, Account> accounts = users.getAll(distinct(wanted, w));
         authorIds = distinct(authorIds, n);
+        @Nullable Account[] authorAccounts = users.getEach(authorIds);
         AccountCounts[] authorCounts = users.countsEach(authorIds);
         long[] lastTweets = tweets.lastTweetAtEach(authorIds);
         LongIntHashMap authorIndex = new LongIntHashMap(authorIds.length);
         AccountJson[] authors = new AccountJson[authorIds.length];
         for (int i = 0; i < authorIds.length; i++) {
             authorIndex.put(authorIds[i], i);
-            Account a = accounts.get(authorIds[i]);
+            Account a = authorAccounts[i];
             if (a != null) {
                 authors[i] = account(base, a, authorCounts[i], lastTweets[i]);
             }
         }
-        for (int i = 0; i < n; i++) {
-            if (members[i] == null) {
-                members[i] = statusMembers(base, all[i], accounts);
+        if (uncached > 0) {
+            // Members not cached yet need the handles of the status's author and mentioned accounts.
+            long[] wanted = new long[mentions];
+            int w = 0;
+            for (int i = 0; i < n; i++) {
+                if (members[i] == null) {
+                    for (long mid : all[i].mentionIds()) {
+                        wanted[w++] = mid;
+                    }
+                }
+            }
+            Map<Long, Account> accounts = new HashMap<>(users.getAll(distinct(wanted, w)));
+            for (Account a : authorAccounts) {
+                if (a != null) {
+                    accounts.put(a.id(), a);
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                if (members[i] == null) {
+                    members[i] = statusMembers(base, all[i], accounts);
+                }
             }
         }
         TweetCounts[] counts = tweets.counts(tweetIds);

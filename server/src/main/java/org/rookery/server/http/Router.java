@@ -71,6 +71,14 @@ public final class Router {
     private final ObjectMapper mapper;
     private final Function<String, Optional<OAuthService.Token>> tokens;
     private final String publicUrl;
+    /**
+     * The base URL made for the last Host seen: one string for all requests to the same host, so the
+     * renderer's caches, which check each status's and account's members against the base URL they
+     * were made for, compare one reference instead of the URL's characters (40 times a home page).
+     */
+    private volatile BaseUrl lastBase = new BaseUrl("", "");
+
+    private record BaseUrl(String host, String url) {}
 
     public Router(ServerBuilder sb, ObjectMapper mapper, Function<String, Optional<OAuthService.Token>> tokens,
                   String publicUrl) {
@@ -218,7 +226,15 @@ public final class Router {
         if (host == null) {
             host = req.headers().authority();
         }
-        return "http://" + (host == null ? "localhost" : host);
+        if (host == null) {
+            host = "localhost";
+        }
+        BaseUrl last = lastBase;
+        if (!last.host().equals(host)) {
+            last = new BaseUrl(host, "http://" + host);
+            lastBase = last;
+        }
+        return last.url();
     }
 
     /**
