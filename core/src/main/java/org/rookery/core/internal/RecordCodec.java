@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** Stores records as JSON bytes: readable with any tool, tolerant of added fields. Thread-safe. */
 public final class RecordCodec {
@@ -18,6 +20,19 @@ public final class RecordCodec {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Each of {@code values} decoded into {@code out} (null stays null): the answer of a multiget.
+     *
+     * @return {@code out}
+     */
+    public static <T> @Nullable T[] decodeEach(List<byte @Nullable []> values, @Nullable T[] out, Class<T> type) {
+        for (int i = 0; i < out.length; i++) {
+            byte[] v = values.get(i);
+            out[i] = v == null ? null : decode(v, type);
+        }
+        return out;
     }
 
     public static <T> T decode(byte[] bytes, Class<T> type) {

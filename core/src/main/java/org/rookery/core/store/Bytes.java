@@ -1,7 +1,9 @@
 package org.rookery.core.store;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /** Big-endian key building and reading: key order equals numeric order for non-negative longs. */
 public final class Bytes {
@@ -11,6 +13,15 @@ public final class Bytes {
         byte[] k = new byte[8];
         putLong(k, 0, a);
         return k;
+    }
+
+    /** {@link #key(long)} of each id, in order: the keys of one multiget. */
+    public static List<byte[]> keys(long[] ids) {
+        List<byte[]> keys = new ArrayList<>(ids.length);
+        for (long id : ids) {
+            keys.add(key(id));
+        }
+        return keys;
     }
 
     public static byte[] key(long a, long b) {

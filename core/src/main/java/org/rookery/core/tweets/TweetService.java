@@ -427,17 +427,8 @@ public final class TweetService {
 
     /** The tweets of {@code tweetIds} from the store, in one multiget; null where one does not exist. */
     private @Nullable Tweet[] load(long[] tweetIds) {
-        List<byte[]> keys = new ArrayList<>(tweetIds.length);
-        for (long id : tweetIds) {
-            keys.add(Bytes.key(id));
-        }
-        List<byte @Nullable []> values = store.multiGet(Table.TWEETS, keys);
-        @Nullable Tweet[] out = new Tweet[tweetIds.length];
-        for (int i = 0; i < tweetIds.length; i++) {
-            byte[] v = values.get(i);
-            out[i] = v == null ? null : RecordCodec.decode(v, Tweet.class);
-        }
-        return out;
+        return RecordCodec.decodeEach(store.multiGet(Table.TWEETS, Bytes.keys(tweetIds)), new Tweet[tweetIds.length],
+                Tweet.class);
     }
 
     /** Forgets deleted tweets; called after their delete is committed, before it is acknowledged. */

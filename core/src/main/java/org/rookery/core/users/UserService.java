@@ -285,17 +285,8 @@ public final class UserService {
 
     /** The accounts of {@code ids} from the store, in one multiget; null where one does not exist. */
     private @Nullable Account[] load(long[] ids) {
-        List<byte[]> keys = new ArrayList<>(ids.length);
-        for (long id : ids) {
-            keys.add(Bytes.key(id));
-        }
-        List<byte @Nullable []> values = store.multiGet(Table.ACCOUNTS, keys);
-        @Nullable Account[] out = new Account[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            byte[] v = values.get(i);
-            out[i] = v == null ? null : RecordCodec.decode(v, Account.class);
-        }
-        return out;
+        return RecordCodec.decodeEach(store.multiGet(Table.ACCOUNTS, Bytes.keys(ids)), new Account[ids.length],
+                Account.class);
     }
 
     public AccountCounts counts(long id) {
