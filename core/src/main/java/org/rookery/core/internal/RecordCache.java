@@ -5,7 +5,7 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A bounded cache (Caffeine) of records decoded from the store, keyed by id, that a write can never
+ * A bounded cache ({@link IdTable}) of records decoded from the store, keyed by id, that a write can never
  * leave stale. The race to close: a read loads a record just before a write commits, and puts it
  * after the write invalidated it. So writers, after their commit and before they acknowledge, call
  * {@link #invalidate}, which bumps a write counter and then drops the entries; readers take a
