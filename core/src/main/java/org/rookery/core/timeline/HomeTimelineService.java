@@ -197,7 +197,7 @@ public final class HomeTimelineService {
         // when about one entry in six is a repost (a second round costs another merge and lookups).
         int want = (newer ? timelines.capacity() : 2 * page.limit()) + TimelineRules.REPOST_WINDOW;
         List<Tweet> kept = new ArrayList<>();
-        Map<Long, Tweet> originals = new HashMap<>(); // of the kept reposts, as keep() found them
+        Map<Long, Tweet> originals = new HashMap<>(); // of the reposts keep() saw, as it found them
         List<Tweet> out = List.of();
         long maxId = page.maxId();
         for (int round = 0; round < 8; round++) {
@@ -266,7 +266,7 @@ public final class HomeTimelineService {
 
     /**
      * Appends the tweets of {@code candidates[from, to)} (newest first) that exist and belong in the
-     * reader's timeline, and the originals of the reposts among them that still exist to {@code originals}.
+     * reader's timeline; the originals of the reposts among them that still exist go to {@code originals}.
      */
     private void keep(TimelineRules.Reader reader, long[] candidates, int from, int to, List<Tweet> kept,
                       Map<Long, Tweet> originals) {
@@ -282,17 +282,15 @@ public final class HomeTimelineService {
                 originalIds[o++] = t.repostOfId();
             }
         }
-        Map<Long, Tweet> origin = o == 0 ? Map.of() : tweets.getAll(Arrays.copyOf(originalIds, o));
+        if (o > 0) {
+            originals.putAll(tweets.getAll(Arrays.copyOf(originalIds, o)));
+        }
         for (Tweet t : found) {
             if (t == null) {
                 continue; // deleted
             }
-            Tweet original = t.isRepost() ? origin.get(t.repostOfId()) : null;
-            if (TimelineRules.belongs(reader, t, original)) {
+            if (TimelineRules.belongs(reader, t, t.isRepost() ? originals.get(t.repostOfId()) : null)) {
                 kept.add(t);
-                if (original != null) {
-                    originals.put(original.id(), original);
-                }
             }
         }
     }

@@ -313,8 +313,8 @@ public final class Renderer {
         }
         if (uncached > 0) {
             // Members not cached yet need the handles of the status's author and mentioned accounts.
-            long[] wanted = new long[mentions];
-            int w = 0;
+            long[] wanted = Arrays.copyOf(authorIds, authorIds.length + mentions);
+            int w = authorIds.length;
             for (int i = 0; i < n; i++) {
                 if (members[i] == null) {
                     for (long mid : all[i].mentionIds()) {
@@ -322,12 +322,7 @@ public final class Renderer {
                     }
                 }
             }
-            Map<Long, Account> accounts = new HashMap<>(users.getAll(distinct(wanted, w)));
-            for (Account a : authorAccounts) {
-                if (a != null) {
-                    accounts.put(a.id(), a);
-                }
-            }
+            Map<Long, Account> accounts = users.getAll(distinct(wanted, w));
             for (int i = 0; i < n; i++) {
                 if (members[i] == null) {
                     members[i] = statusMembers(base, all[i], accounts);
