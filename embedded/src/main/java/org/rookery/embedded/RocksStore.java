@@ -36,8 +36,11 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.Holder;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
+import org.rocksdb.ReadTier;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -52,9 +55,11 @@ import org.rookery.core.event.StartFrom;
 import org.rookery.core.internal.CacheCounts;
 import org.rookery.core.store.Bytes;
 import org.rookery.core.store.KeyValueStore;
+import org.rookery.core.store.MemoryOnly;
 import org.rookery.core.store.StoreOverloadedException;
 import org.rookery.core.store.Table;
 import org.rookery.core.store.WriteBatch;
+import org.rookery.core.store.WouldBlockException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -310,6 +315,8 @@ public final class RocksStore implements KeyValueStore, EventLog {
     private final ColumnFamilyHandle consumerOffsets;
     private final ColumnFamilyHandle meta;
     private final WriteOptions writeOptions;
+    /** Reads that memory can answer (memtables, block cache), for {@link MemoryOnly} scopes; in {@code owned}. */
+    private final ReadOptions memoryTier;
 
     // Committer state: the arrays are read and written by the committer thread only.
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
@@ -369,6 +376,7 @@ public final class RocksStore implements KeyValueStore, EventLog {
         this.db = db;
         this.handles = handles;
         this.owned = owned;
+        this.memoryTier = own(owned, new ReadOptions().setReadTier(ReadTier.BLOCK_CACHE_TIER));
         this.tables = tables;
         this.eventLog = eventLog;
         this.consumerOffsets = consumerOffsets;
@@ -589,6 +597,53 @@ public final class RocksStore implements KeyValueStore, EventLog {
             return db.multiGetAsList(Collections.nCopies(keys.size(), tables[table.ordinal()]), keys);
         } catch (RocksDBException e) {
             throw failure("multiGet from " + cfName(table), e);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * Which keys exist. Inside a {@link MemoryOnly} scope it asks RocksDB's {@code keyMayExist} for each
+     * key, which does no I/O: memtables, block cache and the bloom filters answer, and a key that
+     * may exist but whose value memory does not hold throws {@link WouldBlockException}. (RocksJava's
+     * {@code multiGetByteBuffers} reported a key on disk only as found under
+     * {@link ReadTier#BLOCK_CACHE_TIER}, having read it, so that tier is not used here.)
+     */
+    @Override
+    public boolean[] containsEach(Table table, List<byte[]> keys) {
+        requireNonNull(table, "table");
+        requireNonNull(keys, "keys");
+        if (!MemoryOnly.active() || keys.isEmpty() || (table == Table.COUNTERS && counters != null)) {
+            return KeyValueStore.super.containsEach(table, keys);
+        }
+        ColumnFamilyHandle cf = tables[table.ordinal()];
+        boolean[] out = new boolean[keys.size()];
+        Holder<byte[]> value = new Holder<>();
+        admit();
+        try {
+            for (int i = 0; i < out.length; i++) {
+                byte[] key = requireNonNull(keys.get(i), "keys contains null");
+                value.setValue(null);
+                if (db.keyMayExist(cf, memoryTier, key, value)) {
+                    if (value.getValue() == null) {
+                        throw WouldBlockException.get(); // may exist; finding out needs a block from disk
+                    }
+                    out[i] = true;
+                }
+            }
+            return out;
+        } finally {
+            exit();
+        }
+    }
+
+    /** Test seam: writes every memtable to table files and waits until they are written. */
+    void flush() {
+        admit();
+        try (FlushOptions o = new FlushOptions().setWaitForFlush(true)) {
+            db.flush(o, handles);
+        } catch (RocksDBException e) {
+            throw failure("flush", e);
         } finally {
             exit();
         }
@@ -1274,7 +1329,13 @@ public final class RocksStore implements KeyValueStore, EventLog {
     }
 
     /** Marks a caller as using the native DB; pair with {@link #exit()} in a finally block. */
+    /** Admits a call that may wait on the disk: refused inside a {@link MemoryOnly} scope. */
     private void enter() {
+        MemoryOnly.refuseIfActive();
+        admit();
+    }
+
+    private void admit() {
         inFlight.increment();
         if (closed) {
             inFlight.decrement();

@@ -39,6 +39,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntSupplier;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.activity.NotificationService;
 import org.rookery.core.auth.OAuthService;
@@ -159,18 +160,22 @@ public final class RookeryServer implements AutoCloseable {
                     .meterRegistry(registry)
                     .errorHandler(new JsonErrors());
             int maxInflight = config.get(Settings.MAX_INFLIGHT_REQUESTS);
+            IntSupplier inflight = () -> 0;
             if (maxInflight < 0) {
                 throw new IllegalArgumentException(Settings.MAX_INFLIGHT_REQUESTS.name() + ": " + maxInflight
                         + " (expected: >= 0, 0 for no limit)");
             }
             if (maxInflight > 0) {
                 InflightLimit limit = new InflightLimit(maxInflight);
+                inflight = limit::inflight;
                 sb.decorator(limit.decorator()); // inside the metrics decorator, so shed requests are counted as 503s
                 bindInflightMetrics(registry, limit);
             }
             sb.decorator(MetricCollectingService.newDecorator(new RouteMeterIds()));
             Router router = new Router(sb, mapper, token -> authenticate(users, oauth, token),
-                    config.get(Settings.PUBLIC_URL));
+                    config.get(Settings.PUBLIC_URL), config.get(Settings.HTTP_MEMORY_FIRST), inflight,
+                    config.get(Settings.HTTP_MEMORY_FIRST_MAX_INFLIGHT));
+            bindMemoryFirstMetrics(registry, router);
             new InstanceApi(services).register(router);
             new OAuthApi(services).register(router);
             new AccountsApi(services).register(router);
@@ -264,6 +269,17 @@ public final class RookeryServer implements AutoCloseable {
             FunctionCounter.builder("rookery.cache.gets", counts, CacheCounts::misses).tags("cache", name, "result", "miss")
                     .description(description).register(registry);
         });
+    }
+
+    private static void bindMemoryFirstMetrics(MeterRegistry registry, Router router) {
+        FunctionCounter.builder("rookery.http.memory.first.requests", router, Router::servedFromMemory)
+                .tag("outcome", "served")
+                .description("Reads of memory-first routes answered on the event loop from memory")
+                .register(registry);
+        FunctionCounter.builder("rookery.http.memory.first.requests", router, Router::deferredFromMemory)
+                .tag("outcome", "deferred")
+                .description("Reads of memory-first routes that needed the disk and ran again on the blocking-task executor")
+                .register(registry);
     }
 
     private static void bindInflightMetrics(MeterRegistry registry, InflightLimit limit) {

@@ -16,14 +16,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
-import org.rookery.core.internal.CacheCounts;
 import org.rookery.core.error.RookeryException;
 import org.rookery.core.ids.IdGenerator;
+import org.rookery.core.internal.CacheCounts;
 import org.rookery.core.internal.RecordCodec;
 import org.rookery.core.internal.Secrets;
 import org.rookery.core.internal.StripedLocks;
 import org.rookery.core.store.Bytes;
 import org.rookery.core.store.KeyValueStore;
+import org.rookery.core.store.MemoryOnly;
 import org.rookery.core.store.Table;
 import org.rookery.core.store.WriteBatch;
 
@@ -222,7 +223,13 @@ public final class OAuthService {
         // A cached token is returned without locking; a missing one is loaded under the key's lock,
         // which revoke holds while it deletes: a token being revoked is either loaded before and
         // dropped by revoke, or looked up after and not found.
-        return Optional.ofNullable(liveTokens.get(ByteBuffer.wrap(Secrets.sha256(bearer)), this::load));
+        ByteBuffer hash = ByteBuffer.wrap(Secrets.sha256(bearer));
+        Token cached = liveTokens.getIfPresent(hash);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        MemoryOnly.refuseIfActive(); // the load reads the store under the key's lock
+        return Optional.ofNullable(liveTokens.get(hash, this::load));
     }
 
     /** Whether {@code bearer} could be a token at all (ours are 43 characters), before hashing it. */

@@ -10,7 +10,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Implementations are thread-safe. {@link #commit} may block the calling thread until the batch is
  * durable, sharing one fsync with the batches of concurrent callers (group commit); call it from a
- * blocking-task thread, never from an event loop.
+ * blocking-task thread, never from an event loop. An event loop may read inside a {@link MemoryOnly}
+ * scope: there a store answers only what its memory holds and throws {@link WouldBlockException}
+ * for anything else, before it has done anything.
  */
 public interface KeyValueStore extends AutoCloseable {
 
@@ -24,6 +26,20 @@ public interface KeyValueStore extends AutoCloseable {
 
     /** Values for {@code keys} in the same order, null where absent; one round trip. */
     List<byte @Nullable []> multiGet(Table table, List<byte[]> keys);
+
+    /**
+     * Whether each of {@code keys} exists, in the same order; one round trip. Inside a
+     * {@link MemoryOnly} scope a store answers what its memory holds and throws
+     * {@link WouldBlockException} for the rest; every other read and {@link #commit} throw it there.
+     */
+    default boolean[] containsEach(Table table, List<byte[]> keys) {
+        List<byte @Nullable []> values = multiGet(table, keys);
+        boolean[] out = new boolean[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i) != null;
+        }
+        return out;
+    }
 
     /**
      * Visits the entries whose keys start with {@code prefix}, in key order or, if {@code reverse},

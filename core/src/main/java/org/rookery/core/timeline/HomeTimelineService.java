@@ -23,6 +23,7 @@ import org.rookery.core.model.Page;
 import org.rookery.core.model.Tweet;
 import org.rookery.core.store.Bytes;
 import org.rookery.core.store.KeyValueStore;
+import org.rookery.core.store.MemoryOnly;
 import org.rookery.core.store.Table;
 import org.rookery.core.tweets.TweetService;
 import org.rookery.core.users.UserService;
@@ -97,7 +98,13 @@ public final class HomeTimelineService {
 
     /** The reader's relationships, for the rules; from the cache when it has them. */
     public TimelineRules.Reader reader(long userId) {
-        return readers.get(LongKeys.spread(userId), readerLoader);
+        Long key = LongKeys.spread(userId);
+        TimelineRules.Reader cached = readers.getIfPresent(key);
+        if (cached != null) {
+            return cached;
+        }
+        MemoryOnly.refuseIfActive(); // Caffeine loads under the key's lock, which another read may hold
+        return readers.get(key, readerLoader);
     }
 
     private TimelineRules.Reader loadReader(long userId) {
@@ -141,6 +148,7 @@ public final class HomeTimelineService {
         if (last != null && nowMillis - last < ACTIVITY_GRANULARITY_MS) {
             return;
         }
+        MemoryOnly.refuseIfActive(); // before the mark, or the commit that follows would never be made
         activityPersisted.put(userId, nowMillis);
         store.commit(new org.rookery.core.store.WriteBatch().put(Table.META, activeKey(userId), Bytes.key(nowMillis)));
     }
@@ -401,6 +409,7 @@ public final class HomeTimelineService {
      * Concurrent callers for the same user share one rebuild.
      */
     public void reconstruct(long userId) {
+        MemoryOnly.refuseIfActive(); // a rebuild reads the store, and a caller may wait for another's
         CompletableFuture<Void> mine = new CompletableFuture<>();
         CompletableFuture<Void> running = rebuilding.putIfAbsent(userId, mine);
         if (running != null) {

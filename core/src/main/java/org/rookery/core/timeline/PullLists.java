@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import org.rookery.core.store.Bytes;
 import org.rookery.core.store.KeyValueStore;
+import org.rookery.core.store.MemoryOnly;
 import org.rookery.core.store.Table;
 
 /**
@@ -50,7 +51,11 @@ public final class PullLists {
      * above {@code minId}, newest first.
      */
     public long[] newest(long author, long maxId, long minId, int want) {
-        Pulled p = lists.computeIfAbsent(author, this::load);
+        Pulled p = lists.get(author);
+        if (p == null) {
+            MemoryOnly.refuseIfActive(); // the load reads the store under the map's lock for this author
+            p = lists.computeIfAbsent(author, this::load);
+        }
         long[] ids = p.ids();
         int from = maxId == 0 ? 0 : firstBelow(ids, maxId);
         int n = 0;

@@ -698,19 +698,14 @@ public final class TweetService {
     }
 
     private boolean[] existsEach(Table table, long viewerId, long[] tweetIds) {
-        boolean[] out = new boolean[tweetIds.length];
         if (viewerId == 0 || tweetIds.length == 0) {
-            return out;
+            return new boolean[tweetIds.length];
         }
         List<byte[]> keys = new ArrayList<>(tweetIds.length);
         for (long id : tweetIds) {
             keys.add(Bytes.key(id, viewerId));
         }
-        List<byte @Nullable []> v = store.multiGet(table, keys);
-        for (int i = 0; i < out.length; i++) {
-            out[i] = v.get(i) != null;
-        }
-        return out;
+        return store.containsEach(table, keys);
     }
 
     /**

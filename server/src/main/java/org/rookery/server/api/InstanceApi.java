@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.rookery.core.config.Settings;
+import org.rookery.core.store.MemoryOnly;
 import org.rookery.core.users.Registrations;
 import org.rookery.server.http.Call;
 import org.rookery.server.http.Router;
@@ -31,6 +32,11 @@ public final class InstanceApi {
     }
 
     private long[] totals() {
+        long[] cached = totals.getIfPresent(Boolean.TRUE);
+        if (cached != null) {
+            return cached;
+        }
+        MemoryOnly.refuseIfActive(); // the load reads the store under the cache's lock
         return totals.get(Boolean.TRUE);
     }
 
@@ -39,8 +45,8 @@ public final class InstanceApi {
                 "rel", "http://nodeinfo.diaspora.software/ns/schema/2.0",
                 "href", c.baseUrl() + "/nodeinfo/2.0"))));
         r.get("/nodeinfo/2.0", this::nodeinfo);
-        r.get("/api/v1/instance", this::v1);
-        r.get("/api/v2/instance", this::v2);
+        r.getMemoryFirst("/api/v1/instance", this::v1);
+        r.getMemoryFirst("/api/v2/instance", this::v2);
         r.get("/api/v1/instance/rules", c -> List.of());
         r.get("/api/v1/custom_emojis", c -> List.of());
     }

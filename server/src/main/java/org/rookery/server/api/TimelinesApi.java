@@ -16,7 +16,7 @@ public final class TimelinesApi {
     }
 
     public void register(Router r) {
-        r.get("/api/v1/timelines/home", this::home);
+        r.getMemoryFirst("/api/v1/timelines/home", this::home);
     }
 
     private Object home(Call c) {

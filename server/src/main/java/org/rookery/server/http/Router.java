@@ -31,11 +31,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.function.IntSupplier;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.auth.OAuthService;
 import org.rookery.core.error.RookeryException;
 import org.rookery.core.ids.ClockMovedBackwardsException;
+import org.rookery.core.store.MemoryOnly;
+import org.rookery.core.store.WouldBlockException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +47,11 @@ import org.slf4j.LoggerFactory;
  * Binds API handlers to Armeria routes. Each request is aggregated on the event loop, its
  * parameters parsed from query and body (JSON, form or multipart), then the handler runs on the
  * blocking-task executor (handlers touch the store and wait for group commit, which must never
- * happen on an event loop). Failures become Mastodon's JSON error body:
+ * happen on an event loop). A route bound with {@link #getMemoryFirst} is tried on the event loop
+ * first, inside a {@link MemoryOnly} scope: when everything it reads is in memory (a home timeline
+ * page whose statuses, authors and counters are cached) it is answered there, without the two
+ * thread hand-offs; the first read that memory cannot answer throws {@link WouldBlockException}
+ * and the request runs again from the start on the blocking-task executor. Failures become Mastodon's JSON error body:
  * {@code {"error": "...", "error_description": "..."}}. Thread-safe once built.
  */
 public final class Router {
@@ -71,6 +79,12 @@ public final class Router {
     private final ObjectMapper mapper;
     private final Function<String, Optional<OAuthService.Token>> tokens;
     private final String publicUrl;
+    private final boolean memoryFirst;
+    /** Requests in flight now, and the count below which memory-first reads are tried on the event loop. */
+    private final IntSupplier inflight;
+    private final int memoryFirstMaxInflight;
+    private final LongAdder servedFromMemory = new LongAdder();
+    private final LongAdder deferredFromMemory = new LongAdder();
     /**
      * The base URL made for the last Host seen: one string for all requests to the same host, so the
      * renderer's caches, which check each status's and account's members against the base URL they
@@ -82,6 +96,23 @@ public final class Router {
 
     public Router(ServerBuilder sb, ObjectMapper mapper, Function<String, Optional<OAuthService.Token>> tokens,
                   String publicUrl) {
+        this(sb, mapper, tokens, publicUrl, true, () -> 0, 1);
+    }
+
+    /**
+     * @param memoryFirst whether {@link #getMemoryFirst} routes are tried on the event loop ({@code rookery.http.memory.first})
+     * @param inflight requests in flight now
+     * @param memoryFirstMaxInflight memory-first reads are tried on the event loop only while {@code inflight} is below this
+     *                               ({@code rookery.http.memory.first.max.inflight})
+     */
+    public Router(ServerBuilder sb, ObjectMapper mapper, Function<String, Optional<OAuthService.Token>> tokens,
+                  String publicUrl, boolean memoryFirst, IntSupplier inflight, int memoryFirstMaxInflight) {
+        if (memoryFirstMaxInflight < 1) {
+            throw new IllegalArgumentException("memoryFirstMaxInflight: " + memoryFirstMaxInflight + " (expected: > 0)");
+        }
+        this.memoryFirst = memoryFirst;
+        this.inflight = inflight;
+        this.memoryFirstMaxInflight = memoryFirstMaxInflight;
         this.sb = sb;
         this.mapper = mapper;
         this.tokens = tokens;
@@ -90,6 +121,29 @@ public final class Router {
 
     public Router get(String path, Handler h) {
         return add(HttpMethod.GET, path, h);
+    }
+
+    /**
+     * A GET route whose answer usually comes from memory: tried on the event loop first, and run on the
+     * blocking-task executor only if it needs what memory does not hold (see the class comment). The
+     * handler must change nothing before its first read that could throw {@link WouldBlockException}.
+     */
+    public Router getMemoryFirst(String path, Handler h) {
+        if (!memoryFirst) {
+            return get(path, h);
+        }
+        sb.route().methods(HttpMethod.GET).path(path).build((ctx, req) -> serveMemoryFirst(ctx, req, h));
+        return this;
+    }
+
+    /** Requests of {@link #getMemoryFirst} routes answered on the event loop. */
+    public long servedFromMemory() {
+        return servedFromMemory.sum();
+    }
+
+    /** Requests of {@link #getMemoryFirst} routes that needed more than memory and ran again on the blocking-task executor. */
+    public long deferredFromMemory() {
+        return deferredFromMemory.sum();
     }
 
     public Router post(String path, Handler h) {
@@ -144,6 +198,31 @@ public final class Router {
                 return run(ctx, agg, params, h);
             }, ctx.blockingTaskExecutor());
         }
+        return HttpResponse.of(done.exceptionally(t -> failure(ctx, t)));
+    }
+
+    private HttpResponse serveMemoryFirst(ServiceRequestContext ctx, HttpRequest req, Handler h) {
+        CompletableFuture<HttpResponse> done = req.aggregate().thenCompose(agg -> {
+            Params params = new Params();
+            try {
+                addQuery(ctx, params);
+                addBody(agg, params);
+            } catch (RookeryException e) {
+                return CompletableFuture.completedFuture(error(e.status(), e.getMessage(), e.field()));
+            }
+            // Busy, the hand-off to the executor is worth it: there it overlaps with the event loops'
+            // reading and writing, and reads held more throughput at saturation that way.
+            if (ctx.eventLoop().inEventLoop() && inflight.getAsInt() < memoryFirstMaxInflight) {
+                try (MemoryOnly.Scope ignored = MemoryOnly.enter()) {
+                    HttpResponse response = run(ctx, agg, params, h);
+                    servedFromMemory.increment();
+                    return CompletableFuture.completedFuture(response);
+                } catch (WouldBlockException e) {
+                    deferredFromMemory.increment();
+                }
+            }
+            return CompletableFuture.supplyAsync(() -> run(ctx, agg, params, h), ctx.blockingTaskExecutor());
+        });
         return HttpResponse.of(done.exceptionally(t -> failure(ctx, t)));
     }
 
@@ -203,6 +282,8 @@ public final class Router {
             Object result = h.handle(call);
             Reply reply = result instanceof Reply r ? r : Reply.json(result);
             return render(ctx, reply);
+        } catch (WouldBlockException e) {
+            throw e; // a memory-first attempt: run again where blocking is allowed
         } catch (RookeryException e) {
             return error(e.status(), e.getMessage(), e.field());
         } catch (org.rookery.core.store.StoreOverloadedException e) {

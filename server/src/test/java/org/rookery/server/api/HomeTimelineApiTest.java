@@ -200,4 +200,40 @@ class HomeTimelineApiTest {
         awaitFanout();
         assertThat(home(reader)).containsExactly("after restart", "survives");
     }
+
+    private static double memoryFirst(String outcome) {
+        return server.server().registry().get("rookery.http.memory.first.requests").tag("outcome", outcome)
+                .functionCounter().count();
+    }
+
+    /**
+     * A home read is tried on the event loop from memory first. A reader whose timeline is not in
+     * memory yet needs the store: that read is handed to the blocking-task executor and rebuilds the
+     * timeline there. Once everything is cached, reads are answered from memory, with the same page,
+     * the viewer's favourite included.
+     */
+    @Test
+    void readsAnsweredFromMemoryMatchReadsThatNeededTheStore() {
+        User reader = api.newUser("memreader");
+        User writer = api.newUser("memwriter");
+        follow(reader, writer, true);
+        api.postStatus(writer, "kept");
+        String liked = api.postStatus(writer, "liked").get("id").asText();
+        api.post("/api/v1/statuses/" + liked + "/favourite", reader.token()).ok();
+        awaitFanout();
+
+        double deferred = memoryFirst("deferred");
+        JsonNode cold = api.get("/api/v1/timelines/home", reader.token()).ok();
+        assertThat(memoryFirst("deferred")).isGreaterThan(deferred); // the timeline had to be rebuilt
+        assertEachValid("Status", cold);
+        assertThat(cold.get(0).get("id").asText()).isEqualTo(liked);
+        assertThat(cold.get(0).get("favourited").asBoolean()).isTrue();
+        assertThat(cold.get(1).get("favourited").asBoolean()).isFalse();
+
+        double served = memoryFirst("served");
+        for (int i = 0; i < 3; i++) {
+            assertThat(api.get("/api/v1/timelines/home", reader.token()).ok()).isEqualTo(cold);
+        }
+        assertThat(memoryFirst("served")).isGreaterThan(served);
+    }
 }

@@ -1,0 +1,51 @@
+package org.rookery.core.store;
+
+/**
+ * A scope in which the calling thread may only do what memory can answer: an event loop trying a read
+ * before it hands the read to a blocking-task thread. Inside it, a store answers reads from memory
+ * (RocksDB's memtables and block cache) and throws {@link WouldBlockException} for anything that would
+ * wait on a disk, a commit or another thread's load; services check {@link #refuseIfActive()} before they
+ * start such work themselves (a timeline rebuild, a cache load under a key's lock). The caller catches
+ * the exception and runs the whole read again where blocking is allowed, so a read must not leave
+ * anything half done when it is thrown: the checks come before the first change.
+ *
+ * <pre>{@code
+ * try (MemoryOnly.Scope s = MemoryOnly.enter()) {
+ *     return read();                  // on the event loop
+ * } catch (WouldBlockException e) {
+ *     return executor.submit(read);   // again, where it may block
+ * }
+ * }</pre>
+ */
+public final class MemoryOnly {
+    /** Nesting depth per thread; a one-element array so entering and leaving allocate nothing. */
+    private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+    private static final Scope SCOPE = () -> DEPTH.get()[0]--;
+
+    private MemoryOnly() {}
+
+    /** Ends a {@link MemoryOnly} scope. */
+    @FunctionalInterface
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Enters the scope on the calling thread until the returned scope is closed. */
+    public static Scope enter() {
+        DEPTH.get()[0]++;
+        return SCOPE;
+    }
+
+    /** Whether the calling thread is inside a scope. */
+    public static boolean active() {
+        return DEPTH.get()[0] > 0;
+    }
+
+    /** Throws {@link WouldBlockException} if the calling thread is inside a scope. */
+    public static void refuseIfActive() {
+        if (active()) {
+            throw WouldBlockException.INSTANCE;
+        }
+    }
+}

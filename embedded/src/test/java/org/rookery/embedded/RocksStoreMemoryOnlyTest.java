@@ -1,0 +1,86 @@
+package org.rookery.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rookery.core.store.Bytes;
+import org.rookery.core.store.MemoryOnly;
+import org.rookery.core.store.Table;
+import org.rookery.core.store.WouldBlockException;
+import org.rookery.core.store.WriteBatch;
+
+/**
+ * Inside a {@link MemoryOnly} scope (an event loop trying a read) the store answers only what memory
+ * holds: {@link RocksStore#containsEach} from the memtables and the block cache, refusing a key whose
+ * block is on disk only; every other read and every commit refuses at once and applies nothing.
+ */
+class RocksStoreMemoryOnlyTest {
+    @TempDir
+    Path dir;
+
+    private static final byte[] FAVOURITE = Bytes.key(100, 7);
+    private static final byte[] ABSENT = Bytes.key(101, 7);
+
+    private RocksStore open() {
+        return RocksStore.open(RocksStore.Options.builder(dir).partitions(1).build());
+    }
+
+    @Test
+    void answersFromTheMemtable() {
+        try (RocksStore store = open()) {
+            store.commit(new WriteBatch().put(Table.FAVOURITES, FAVOURITE, new byte[0]));
+            try (MemoryOnly.Scope s = MemoryOnly.enter()) {
+                assertThat(store.containsEach(Table.FAVOURITES, List.of(FAVOURITE, ABSENT))).containsExactly(true, false);
+            }
+        }
+    }
+
+    @Test
+    void refusesAKeyWhoseBlockIsOnlyOnDiskUntilARegularReadHasCachedIt() {
+        try (RocksStore store = open()) {
+            // Enough keys for a table file of many blocks, so that opening it (which reads its tail:
+            // index and filter) does not read the block that holds FAVOURITE, near its start.
+            WriteBatch batch = new WriteBatch();
+            for (long tweet = 1_000; tweet <= 101_000; tweet += 2) {
+                batch.put(Table.FAVOURITES, Bytes.key(tweet, 7), new byte[16]);
+            }
+            store.commit(batch.put(Table.FAVOURITES, FAVOURITE, new byte[0]));
+            store.flush();
+        }
+        // Opened again: the key is in a table file only, and the block cache is empty.
+        try (RocksStore store = open()) {
+            try (MemoryOnly.Scope s = MemoryOnly.enter()) {
+                assertThatThrownBy(() -> store.containsEach(Table.FAVOURITES, List.of(ABSENT, FAVOURITE)))
+                        .isInstanceOf(WouldBlockException.class);
+            }
+            assertThat(store.containsEach(Table.FAVOURITES, List.of(ABSENT, FAVOURITE))).containsExactly(false, true);
+            try (MemoryOnly.Scope s = MemoryOnly.enter()) {
+                assertThat(store.containsEach(Table.FAVOURITES, List.of(ABSENT, FAVOURITE))).containsExactly(false, true);
+            }
+        }
+    }
+
+    @Test
+    void refusesOtherReadsAndCommitsWithoutApplyingThem() {
+        try (RocksStore store = open()) {
+            store.commit(new WriteBatch().put(Table.FAVOURITES, FAVOURITE, new byte[] {1}));
+            try (MemoryOnly.Scope s = MemoryOnly.enter()) {
+                assertThatThrownBy(() -> store.get(Table.FAVOURITES, FAVOURITE)).isInstanceOf(WouldBlockException.class);
+                assertThatThrownBy(() -> store.multiGet(Table.FAVOURITES, List.of(FAVOURITE)))
+                        .isInstanceOf(WouldBlockException.class);
+                assertThatThrownBy(() -> store.scan(Table.FAVOURITES, Bytes.key(100), null, false, (k, v) -> true))
+                        .isInstanceOf(WouldBlockException.class);
+                assertThatThrownBy(() -> store.commit(new WriteBatch().put(Table.FAVOURITES, ABSENT, new byte[] {1})))
+                        .isInstanceOf(WouldBlockException.class);
+                assertThat(MemoryOnly.active()).isTrue();
+            }
+            assertThat(MemoryOnly.active()).isFalse();
+            assertThat(store.get(Table.FAVOURITES, FAVOURITE)).containsExactly(1);
+            assertThat(store.get(Table.FAVOURITES, ABSENT)).isNull();
+        }
+    }
+}
