@@ -94,11 +94,6 @@ public final class Router {
 
     private record BaseUrl(String host, String url) {}
 
-    public Router(ServerBuilder sb, ObjectMapper mapper, Function<String, Optional<OAuthService.Token>> tokens,
-                  String publicUrl) {
-        this(sb, mapper, tokens, publicUrl, true, () -> 0, 1);
-    }
-
     /**
      * @param memoryFirst whether {@link #getMemoryFirst} routes are tried on the event loop ({@code rookery.http.memory.first})
      * @param inflight requests in flight now

@@ -5,7 +5,6 @@ import static org.rookery.server.testing.Await.eventually;
 import static org.rookery.server.testing.MastodonSchema.assertEachValid;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,15 +37,8 @@ class HomeTimelineApiTest {
         return home(u, "");
     }
 
-    /** Fanout is asynchronous: wait (with a deadline) until the consumer has applied everything. */
     private static void awaitFanout() {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!server.server().timelines().consumer().caughtUp()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("fanout did not catch up within 20 s");
-            }
-            Thread.onSpinWait();
-        }
+        server.awaitFanout();
     }
 
     private void follow(User a, User b, boolean reblogs) {
@@ -201,11 +193,6 @@ class HomeTimelineApiTest {
         assertThat(home(reader)).containsExactly("after restart", "survives");
     }
 
-    private static double memoryFirst(String outcome) {
-        return server.server().registry().get("rookery.http.memory.first.requests").tag("outcome", outcome)
-                .functionCounter().count();
-    }
-
     /**
      * A home read is tried on the event loop from memory first. A reader whose timeline is not in
      * memory yet needs the store: that read is handed to the blocking-task executor and rebuilds the
@@ -222,18 +209,18 @@ class HomeTimelineApiTest {
         api.post("/api/v1/statuses/" + liked + "/favourite", reader.token()).ok();
         awaitFanout();
 
-        double deferred = memoryFirst("deferred");
+        double deferred = server.memoryFirstRequests("deferred");
         JsonNode cold = api.get("/api/v1/timelines/home", reader.token()).ok();
-        assertThat(memoryFirst("deferred")).isGreaterThan(deferred); // the timeline had to be rebuilt
+        assertThat(server.memoryFirstRequests("deferred")).isGreaterThan(deferred); // the timeline had to be rebuilt
         assertEachValid("Status", cold);
         assertThat(cold.get(0).get("id").asText()).isEqualTo(liked);
         assertThat(cold.get(0).get("favourited").asBoolean()).isTrue();
         assertThat(cold.get(1).get("favourited").asBoolean()).isFalse();
 
-        double served = memoryFirst("served");
+        double served = server.memoryFirstRequests("served");
         for (int i = 0; i < 3; i++) {
             assertThat(api.get("/api/v1/timelines/home", reader.token()).ok()).isEqualTo(cold);
         }
-        assertThat(memoryFirst("served")).isGreaterThan(served);
+        assertThat(server.memoryFirstRequests("served")).isGreaterThan(served);
     }
 }

@@ -78,6 +78,23 @@ public class RookeryServerExtension implements BeforeAllCallback, AfterAllCallba
         }
     }
 
+    /** Fanout is asynchronous: waits (with a deadline) until its consumer has applied everything. */
+    public void awaitFanout() {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+        while (!server().timelines().consumer().caughtUp()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("fanout did not catch up within 20 s");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Memory-first reads so far with this outcome ({@code served} or {@code deferred}). */
+    public double memoryFirstRequests(String outcome) {
+        return server().registry().get("rookery.http.memory.first.requests").tag("outcome", outcome)
+                .functionCounter().count();
+    }
+
     public RookeryServer server() {
         return server;
     }
