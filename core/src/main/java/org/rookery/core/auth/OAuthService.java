@@ -223,13 +223,7 @@ public final class OAuthService {
         // A cached token is returned without locking; a missing one is loaded under the key's lock,
         // which revoke holds while it deletes: a token being revoked is either loaded before and
         // dropped by revoke, or looked up after and not found.
-        ByteBuffer hash = ByteBuffer.wrap(Secrets.sha256(bearer));
-        Token cached = liveTokens.getIfPresent(hash);
-        if (cached != null) {
-            return Optional.of(cached);
-        }
-        MemoryOnly.refuseIfActive(); // the load reads the store under the key's lock
-        return Optional.ofNullable(liveTokens.get(hash, this::load));
+        return Optional.ofNullable(MemoryOnly.get(liveTokens, ByteBuffer.wrap(Secrets.sha256(bearer)), this::load));
     }
 
     /** Whether {@code bearer} could be a token at all (ours are 43 characters), before hashing it. */

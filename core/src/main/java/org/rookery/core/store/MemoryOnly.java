@@ -1,5 +1,8 @@
 package org.rookery.core.store;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import java.util.function.Function;
+
 /**
  * A scope in which the calling thread may only do what memory can answer: an event loop trying a read
  * before it hands the read to a blocking-task thread. Inside it, a store answers reads from memory
@@ -40,6 +43,20 @@ public final class MemoryOnly {
     /** Whether the calling thread is inside a scope. */
     public static boolean active() {
         return DEPTH.get()[0] > 0;
+    }
+
+    /**
+     * {@code key}'s value from {@code cache}, loaded if missing; inside a scope a missing value throws
+     * {@link WouldBlockException} instead, because Caffeine loads under the key's lock (which a
+     * concurrent load may hold) and loaders read the store.
+     */
+    public static <K, V> V get(Cache<K, V> cache, K key, Function<? super K, ? extends V> load) {
+        V cached = cache.getIfPresent(key);
+        if (cached != null) {
+            return cached;
+        }
+        refuseIfActive();
+        return cache.get(key, load);
     }
 
     /** Throws {@link WouldBlockException} if the calling thread is inside a scope. */

@@ -98,13 +98,7 @@ public final class HomeTimelineService {
 
     /** The reader's relationships, for the rules; from the cache when it has them. */
     public TimelineRules.Reader reader(long userId) {
-        Long key = LongKeys.spread(userId);
-        TimelineRules.Reader cached = readers.getIfPresent(key);
-        if (cached != null) {
-            return cached;
-        }
-        MemoryOnly.refuseIfActive(); // Caffeine loads under the key's lock, which another read may hold
-        return readers.get(key, readerLoader);
+        return MemoryOnly.get(readers, LongKeys.spread(userId), readerLoader);
     }
 
     private TimelineRules.Reader loadReader(long userId) {

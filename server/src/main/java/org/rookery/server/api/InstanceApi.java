@@ -1,7 +1,7 @@
 package org.rookery.server.api;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.LoadingCache;
+import com.github.benmanes.caffeine.cache.Cache;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,20 +24,15 @@ public final class InstanceApi {
      * steady post rate); Mastodon's instance entities do not need them exact, and the ceiling
      * benchmark needs {@code /api/v1/instance} to stay trivial. NodeInfo reads them exactly.
      */
-    private final LoadingCache<Boolean, long[]> totals;
+    private final Cache<Boolean, long[]> totals;
 
     public InstanceApi(Services s) {
         this.s = s;
-        this.totals = Caffeine.newBuilder().expireAfterWrite(Duration.ofSeconds(1)).build(k -> s.users().totals());
+        this.totals = Caffeine.newBuilder().expireAfterWrite(Duration.ofSeconds(1)).build();
     }
 
     private long[] totals() {
-        long[] cached = totals.getIfPresent(Boolean.TRUE);
-        if (cached != null) {
-            return cached;
-        }
-        MemoryOnly.refuseIfActive(); // the load reads the store under the cache's lock
-        return totals.get(Boolean.TRUE);
+        return MemoryOnly.get(totals, Boolean.TRUE, k -> s.users().totals());
     }
 
     public void register(Router r) {

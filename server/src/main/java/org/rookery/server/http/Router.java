@@ -183,10 +183,9 @@ public final class Router {
             }, ctx.blockingTaskExecutor());
         } else {
             done = req.aggregate().thenApplyAsync(agg -> {
-                Params params = new Params();
+                Params params;
                 try {
-                    addQuery(ctx, params);
-                    addBody(agg, params);
+                    params = params(ctx, agg);
                 } catch (RookeryException e) {
                     return error(e.status(), e.getMessage(), e.field());
                 }
@@ -198,10 +197,9 @@ public final class Router {
 
     private HttpResponse serveMemoryFirst(ServiceRequestContext ctx, HttpRequest req, Handler h) {
         CompletableFuture<HttpResponse> done = req.aggregate().thenCompose(agg -> {
-            Params params = new Params();
+            Params params;
             try {
-                addQuery(ctx, params);
-                addBody(agg, params);
+                params = params(ctx, agg);
             } catch (RookeryException e) {
                 return CompletableFuture.completedFuture(error(e.status(), e.getMessage(), e.field()));
             }
@@ -219,6 +217,14 @@ public final class Router {
             return CompletableFuture.supplyAsync(() -> run(ctx, agg, params, h), ctx.blockingTaskExecutor());
         });
         return HttpResponse.of(done.exceptionally(t -> failure(ctx, t)));
+    }
+
+    /** The request's parameters, from its query and its (JSON or form) body. */
+    private Params params(ServiceRequestContext ctx, AggregatedHttpRequest agg) {
+        Params params = new Params();
+        addQuery(ctx, params);
+        addBody(agg, params);
+        return params;
     }
 
     private static void addQuery(ServiceRequestContext ctx, Params params) {
