@@ -27,6 +27,9 @@ final class RocksConsumer implements EventConsumer {
     private final long[] positions;
     /** The position last saved, or -1; skips rewriting unchanged positions. */
     private final long[] saved;
+    /** Scratch of {@link #commit}: the partitions whose positions moved, and those positions. */
+    private final int[] movedParts;
+    private final long[] movedPositions;
     private final long[] ends;
     private final int[] quota;
     /** Which partition index a poll serves first; rotates so leftovers are shared fairly. */
@@ -40,6 +43,8 @@ final class RocksConsumer implements EventConsumer {
         this.parts = parts;
         this.positions = new long[parts.length];
         this.saved = new long[parts.length];
+        this.movedParts = new int[parts.length];
+        this.movedPositions = new long[parts.length];
         this.ends = new long[parts.length];
         this.quota = new int[parts.length];
         for (int i = 0; i < parts.length; i++) {
@@ -135,15 +140,20 @@ final class RocksConsumer implements EventConsumer {
     @Override
     public void commit() {
         ensureOpen();
-        boolean changed = false;
+        // Only the partitions that moved: a batch usually touches one or two of the 16, and every
+        // position written is a memtable insert (rewriting all of them was 1 % of a busy server's CPU).
+        int moved = 0;
         for (int i = 0; i < parts.length; i++) {
             positions[i] = Math.max(positions[i], store.startOffset(parts[i]));
-            changed |= positions[i] != saved[i];
+            if (positions[i] != saved[i]) {
+                movedParts[moved] = parts[i];
+                movedPositions[moved++] = positions[i];
+            }
         }
-        if (!changed) {
+        if (moved == 0) {
             return;
         }
-        store.savePositions(nameBytes, parts, positions);
+        store.savePositions(nameBytes, movedParts, movedPositions, moved);
         System.arraycopy(positions, 0, saved, 0, parts.length);
     }
 

@@ -221,6 +221,35 @@ class RocksStoreEventLogTest {
     }
 
     @Test
+    void commitsThatMoveDifferentPartitionsKeepEveryPosition() throws Exception {
+        long first;
+        long second;
+        try (RocksStore store = open(b -> b.partitions(4))) {
+            first = actorIn(store, 1);
+            second = actorIn(store, 3);
+            try (EventConsumer c = store.subscribe("fanout", StartFrom.savedOrEarliest())) {
+                append(store, 1, first);
+                append(store, 2, first);
+                assertThat(ids(drain(c))).containsExactly(1L, 2L);
+                c.commit(); // moves partition 1 only
+                append(store, 3, second);
+                assertThat(ids(drain(c))).containsExactly(3L);
+                c.commit(); // moves partition 3 only
+                append(store, 4, first);
+                append(store, 5, second);
+                assertThat(ids(drain(c))).containsExactlyInAnyOrder(4L, 5L);
+                // not committed: both must come again
+            }
+        }
+        try (RocksStore store = open(b -> b.partitions(4));
+             EventConsumer c = store.subscribe("fanout", StartFrom.savedOrLatest())) {
+            assertThat(c.position(1)).isEqualTo(2);
+            assertThat(c.position(3)).isEqualTo(1);
+            assertThat(ids(drain(c))).containsExactlyInAnyOrder(4L, 5L);
+        }
+    }
+
+    @Test
     void rewindsByTime() throws Exception {
         try (RocksStore store = open(b -> b.partitions(2))) {
             for (int h = 0; h <= 3; h++) {

@@ -697,15 +697,51 @@ public final class TweetService {
         return existsEach(Table.REPOSTS, viewerId, tweetIds);
     }
 
+    /**
+     * {@link #favouritedEach(long, long[])} for tweets whose {@link #counts} the caller has read: a
+     * tweet nobody favourited is not asked about. A favourite's row and its count change in one
+     * commit, so a count of 0 read before the rows means no row, as of that read.
+     */
+    public boolean[] favouritedEach(long viewerId, long[] tweetIds, TweetCounts[] counts) {
+        return existsEach(Table.FAVOURITES, viewerId, tweetIds, counts, false);
+    }
+
+    /** {@link #repostedEach(long, long[])} that asks only about tweets with reposts; see the favourites one. */
+    public boolean[] repostedEach(long viewerId, long[] tweetIds, TweetCounts[] counts) {
+        return existsEach(Table.REPOSTS, viewerId, tweetIds, counts, true);
+    }
+
     private boolean[] existsEach(Table table, long viewerId, long[] tweetIds) {
+        return existsEach(table, viewerId, tweetIds, null, false);
+    }
+
+    /**
+     * Whether the viewer has a row of {@code table} for each tweet; with {@code counts}, only the
+     * tweets whose count of such rows (reposts, or favourites) is above 0 are looked up. Most tweets
+     * have none: a page then costs no store call at all, where it took one per status.
+     */
+    private boolean[] existsEach(Table table, long viewerId, long[] tweetIds, TweetCounts @Nullable [] counts,
+                                 boolean reposts) {
+        boolean[] out = new boolean[tweetIds.length];
         if (viewerId == 0 || tweetIds.length == 0) {
-            return new boolean[tweetIds.length];
+            return out;
         }
+        int[] asked = new int[tweetIds.length];
         List<byte[]> keys = new ArrayList<>(tweetIds.length);
-        for (long id : tweetIds) {
-            keys.add(Bytes.key(id, viewerId));
+        for (int i = 0; i < tweetIds.length; i++) {
+            if (counts == null || (reposts ? counts[i].reposts() : counts[i].favourites()) > 0) {
+                asked[keys.size()] = i;
+                keys.add(Bytes.key(tweetIds[i], viewerId));
+            }
         }
-        return store.containsEach(table, keys);
+        if (keys.isEmpty()) {
+            return out;
+        }
+        boolean[] found = store.containsEach(table, keys);
+        for (int k = 0; k < found.length; k++) {
+            out[asked[k]] = found[k];
+        }
+        return out;
     }
 
     /**

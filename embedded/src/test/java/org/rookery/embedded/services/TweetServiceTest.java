@@ -304,6 +304,34 @@ class TweetServiceTest {
     }
 
     @Test
+    void viewerFlagsGivenTheCountsAnswerAsTheRowsDo() {
+        Tweet untouched = post(alice, "nobody cares");
+        Tweet faved = post(alice, "bob likes this");
+        Tweet byOthers = post(alice, "carol likes and shares this");
+        Tweet shared = post(alice, "bob shares this");
+        f.tweets.favourite(bob.id(), faved.id());
+        f.tweets.favourite(carol.id(), byOthers.id());
+        f.tweets.repost(carol.id(), byOthers.id(), null);
+        f.tweets.repost(bob.id(), shared.id(), null);
+        long[] ids = {untouched.id(), faved.id(), byOthers.id(), shared.id()};
+
+        TweetCounts[] counts = f.tweets.counts(ids);
+        assertThat(f.tweets.favouritedEach(bob.id(), ids, counts)).containsExactly(false, true, false, false)
+                .containsExactly(f.tweets.favouritedEach(bob.id(), ids));
+        assertThat(f.tweets.repostedEach(bob.id(), ids, counts)).containsExactly(false, false, false, true)
+                .containsExactly(f.tweets.repostedEach(bob.id(), ids));
+        assertThat(f.tweets.favouritedEach(carol.id(), ids, counts)).containsExactly(false, false, true, false);
+        assertThat(f.tweets.repostedEach(carol.id(), ids, counts)).containsExactly(false, false, true, false);
+
+        f.tweets.unfavourite(bob.id(), faved.id());
+        f.tweets.unrepost(bob.id(), shared.id());
+        counts = f.tweets.counts(ids);
+        assertThat(f.tweets.favouritedEach(bob.id(), ids, counts)).containsOnly(false);
+        assertThat(f.tweets.repostedEach(bob.id(), ids, counts)).containsOnly(false);
+        assertThat(f.tweets.favouritedEach(0, ids, counts)).as("no viewer").containsOnly(false);
+    }
+
+    @Test
     void favouritingARepostFavouritesItsOriginal() {
         Tweet original = post(alice, "like me");
         Tweet repost = f.tweets.repost(bob.id(), original.id(), null);

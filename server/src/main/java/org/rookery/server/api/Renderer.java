@@ -330,8 +330,8 @@ public final class Renderer {
             }
         }
         TweetCounts[] counts = tweets.counts(tweetIds);
-        boolean[] faved = tweets.favouritedEach(viewerId, tweetIds);
-        boolean[] reposted = tweets.repostedEach(viewerId, tweetIds);
+        boolean[] faved = tweets.favouritedEach(viewerId, tweetIds, counts);
+        boolean[] reposted = tweets.repostedEach(viewerId, tweetIds, counts);
         Hydrated h = new Hydrated(viewerId, all, index, members, authorIndex, authors, counts, faved, reposted);
         List<StatusJson> out = new ArrayList<>(page.size());
         for (Tweet t : page) {
