@@ -703,25 +703,26 @@ public final class TweetService {
      * commit, so a count of 0 read before the rows means no row, as of that read.
      */
     public boolean[] favouritedEach(long viewerId, long[] tweetIds, TweetCounts[] counts) {
-        return existsEach(Table.FAVOURITES, viewerId, tweetIds, counts, false);
+        return existsEach(Table.FAVOURITES, viewerId, tweetIds, counts);
     }
 
     /** {@link #repostedEach(long, long[])} that asks only about tweets with reposts; see the favourites one. */
     public boolean[] repostedEach(long viewerId, long[] tweetIds, TweetCounts[] counts) {
-        return existsEach(Table.REPOSTS, viewerId, tweetIds, counts, true);
+        return existsEach(Table.REPOSTS, viewerId, tweetIds, counts);
     }
 
     private boolean[] existsEach(Table table, long viewerId, long[] tweetIds) {
-        return existsEach(table, viewerId, tweetIds, null, false);
+        return existsEach(table, viewerId, tweetIds, null);
     }
 
     /**
-     * Whether the viewer has a row of {@code table} for each tweet; with {@code counts}, only the
-     * tweets whose count of such rows (reposts, or favourites) is above 0 are looked up. Most tweets
-     * have none: a page then costs no store call at all, where it took one per status.
+     * Whether the viewer has a row of {@code table} ({@link Table#FAVOURITES} or {@link Table#REPOSTS})
+     * for each tweet; with {@code counts}, only the tweets whose count of such rows is above 0 are
+     * looked up. Most tweets have none: a page then costs no store call at all, where it took one
+     * per status.
      */
-    private boolean[] existsEach(Table table, long viewerId, long[] tweetIds, TweetCounts @Nullable [] counts,
-                                 boolean reposts) {
+    private boolean[] existsEach(Table table, long viewerId, long[] tweetIds, TweetCounts @Nullable [] counts) {
+        boolean reposts = table == Table.REPOSTS;
         boolean[] out = new boolean[tweetIds.length];
         if (viewerId == 0 || tweetIds.length == 0) {
             return out;
