@@ -623,18 +623,16 @@ public final class GraphService {
                 v.get(6) != null);
     }
 
-    /** Which of {@code others} {@code viewer} follows, as a parallel boolean array (one multiget). */
+    /**
+     * Which of {@code others} {@code viewer} follows, as a parallel boolean array (one
+     * {@link KeyValueStore#containsEach}, which memory can answer inside a {@code MemoryOnly} scope).
+     */
     public boolean[] followsEach(long viewer, long[] others) {
         List<byte[]> keys = new ArrayList<>(others.length);
         for (long o : others) {
             keys.add(edge(FOLLOWING, viewer, o));
         }
-        List<byte @Nullable []> v = store.multiGet(Table.EDGES, keys);
-        boolean[] out = new boolean[others.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = v.get(i) != null;
-        }
-        return out;
+        return store.containsEach(Table.EDGES, keys);
     }
 
     /** Which of {@code others} {@code viewer} blocks or mutes, as a parallel boolean array (one multiget). */
@@ -652,18 +650,13 @@ public final class GraphService {
         return out;
     }
 
-    /** Which of {@code others} block {@code viewer}, as a parallel boolean array (one multiget). */
+    /** Which of {@code others} block {@code viewer}, as a parallel boolean array (as {@link #followsEach}). */
     public boolean[] blockedByEach(long viewer, long[] others) {
         List<byte[]> keys = new ArrayList<>(others.length);
         for (long o : others) {
             keys.add(edge(BLOCKING, o, viewer));
         }
-        List<byte @Nullable []> v = store.multiGet(Table.EDGES, keys);
-        boolean[] out = new boolean[others.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = v.get(i) != null;
-        }
-        return out;
+        return store.containsEach(Table.EDGES, keys);
     }
 
     public PagedIds followers(long userId, Page page) {

@@ -20,7 +20,9 @@ public final class StatusesApi {
 
     public void register(Router r) {
         r.post("/api/v1/statuses", this::post);
-        r.get("/api/v1/statuses/{id}", c -> render(c, s.tweets().visible(c.viewerId(), c.pathId("id"))
+        // Memory-first: the status, its author, the viewer's follow and block edges (containsEach)
+        // and the rendered members are usually in memory, and nothing here changes state.
+        r.getMemoryFirst("/api/v1/statuses/{id}", c -> render(c, s.tweets().visible(c.viewerId(), c.pathId("id"))
                 .orElseThrow(RookeryException::notFound)));
         r.delete("/api/v1/statuses/{id}", this::delete);
         r.get("/api/v1/statuses/{id}/context", this::context);

@@ -38,6 +38,37 @@ class StatusesApiTest {
     }
 
     @Test
+    void statusReadFromMemoryShowsAndHidesExactlyAsAReadFromTheStore() {
+        User author = api.newUser("memauthor");
+        User follower = api.newUser("memfollower");
+        User stranger = api.newUser("memstranger");
+        User blocked = api.newUser("memblocked");
+        api.post("/api/v1/accounts/" + author.id() + "/follow", follower.token()).ok();
+        api.post("/api/v1/accounts/" + blocked.id() + "/block", author.token()).ok();
+        String open = api.postStatus(author, "for everyone").get("id").asText();
+        String closed = api.postStatus(author, Map.of("status", "for followers", "visibility", "private"))
+                .get("id").asText();
+        String[] viewers = {follower.token(), stranger.token(), blocked.token(), null};
+        // follower, stranger, blocked, signed out: the status codes for the public and the private status
+        int[][] expected = {{200, 200}, {200, 404}, {404, 404}, {200, 404}};
+
+        for (int v = 0; v < viewers.length; v++) {
+            String[] ids = {open, closed};
+            for (int i = 0; i < ids.length; i++) {
+                String path = "/api/v1/statuses/" + ids[i];
+                ApiClient.Response first = api.get(path, viewers[v]); // loads what memory lacks
+                double served = server.memoryFirstRequests("served");
+                ApiClient.Response again = api.get(path, viewers[v]);
+                assertThat(server.memoryFirstRequests("served")).as("viewer %d, status %d answered from memory", v, i)
+                        .isEqualTo(served + 1);
+                assertThat(first.status()).as("viewer %d, status %d", v, i).isEqualTo(expected[v][i]);
+                assertThat(again.status()).as("viewer %d, status %d from memory", v, i).isEqualTo(expected[v][i]);
+                assertThat(again.json()).isEqualTo(first.json());
+            }
+        }
+    }
+
+    @Test
     void postedStatusIsAValidStatusReadableById() {
         User u = api.newUser("poster");
         JsonNode posted = api.post("/api/v1/statuses", u.token(), Map.of("status", "Hello, <world> & friends",
