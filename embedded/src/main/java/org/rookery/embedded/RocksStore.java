@@ -1338,13 +1338,13 @@ public final class RocksStore implements KeyValueStore, EventLog {
         }
     }
 
-    /** Marks a caller as using the native DB; pair with {@link #exit()} in a finally block. */
-    /** Admits a call that may wait on the disk: refused inside a {@link MemoryOnly} scope. */
+    /** {@link #admit()} for a call that may wait on the disk: refused inside a {@link MemoryOnly} scope. */
     private void enter() {
         MemoryOnly.refuseIfActive();
         admit();
     }
 
+    /** Marks a caller as using the native DB; pair with {@link #exit()} in a finally block. */
     private void admit() {
         inFlight.increment();
         if (closed) {

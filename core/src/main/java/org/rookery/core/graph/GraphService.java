@@ -635,17 +635,17 @@ public final class GraphService {
         return store.containsEach(Table.EDGES, keys);
     }
 
-    /** Which of {@code others} {@code viewer} blocks or mutes, as a parallel boolean array (one multiget). */
+    /** Which of {@code others} {@code viewer} blocks or mutes, as a parallel boolean array (as {@link #followsEach}). */
     public boolean[] blockingOrMutingEach(long viewer, long[] others) {
         List<byte[]> keys = new ArrayList<>(others.length * 2);
         for (long o : others) {
             keys.add(edge(BLOCKING, viewer, o));
             keys.add(edge(MUTING, viewer, o));
         }
-        List<byte @Nullable []> v = store.multiGet(Table.EDGES, keys);
+        boolean[] found = store.containsEach(Table.EDGES, keys);
         boolean[] out = new boolean[others.length];
         for (int i = 0; i < out.length; i++) {
-            out[i] = v.get(2 * i) != null || v.get(2 * i + 1) != null;
+            out[i] = found[2 * i] || found[2 * i + 1];
         }
         return out;
     }

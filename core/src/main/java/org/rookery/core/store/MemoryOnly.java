@@ -62,7 +62,7 @@ public final class MemoryOnly {
     /** Throws {@link WouldBlockException} if the calling thread is inside a scope. */
     public static void refuseIfActive() {
         if (active()) {
-            throw WouldBlockException.INSTANCE;
+            throw WouldBlockException.get();
         }
     }
 }

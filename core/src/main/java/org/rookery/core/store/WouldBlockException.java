@@ -7,7 +7,7 @@ package org.rookery.core.store;
  */
 public final class WouldBlockException extends RuntimeException {
     private static final long serialVersionUID = 1L;
-    static final WouldBlockException INSTANCE = new WouldBlockException();
+    private static final WouldBlockException INSTANCE = new WouldBlockException();
 
     private WouldBlockException() {
         super("would block: not in memory", null, false, false);
