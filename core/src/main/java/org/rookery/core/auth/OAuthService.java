@@ -190,8 +190,20 @@ public final class OAuthService {
     public NewToken issueToken(App app, long userId, String scopes) {
         String secret = Secrets.random(32);
         Token token = new Token(ids.nextId(), userId, app.clientId(), scopes, clock.millis());
-        store.commit(new WriteBatch().put(Table.TOKENS, Secrets.sha256(secret), RecordCodec.encode(token)));
+        byte[] hash = Secrets.sha256(secret);
+        store.commit(new WriteBatch().put(Table.TOKENS, hash, RecordCodec.encode(token)));
+        keepLive(hash, token);
         return new NewToken(secret, token);
+    }
+
+    /**
+     * Caches a token just issued and committed: its first use usually follows at once (a client signs
+     * in, then reads), and without it that use reads the store, which on a memory-first route sends the
+     * whole request from the event loop to the blocking-task executor. No revocation can race this:
+     * revoking takes the secret, which its holder has only once the issuing call has returned.
+     */
+    private void keepLive(byte[] hash, Token token) {
+        liveTokens.put(ByteBuffer.wrap(hash), token);
     }
 
     /**
@@ -205,13 +217,18 @@ public final class OAuthService {
         WriteBatch batch = new WriteBatch();
         List<NewToken> out = new java.util.ArrayList<>(userIds.length);
         long now = clock.millis();
-        for (long userId : userIds) {
+        byte[][] hashes = new byte[userIds.length][];
+        for (int i = 0; i < userIds.length; i++) {
             String secret = Secrets.random(32);
-            Token token = new Token(ids.nextId(), userId, app.clientId(), scopes, now);
-            batch.put(Table.TOKENS, Secrets.sha256(secret), RecordCodec.encode(token));
+            Token token = new Token(ids.nextId(), userIds[i], app.clientId(), scopes, now);
+            hashes[i] = Secrets.sha256(secret);
+            batch.put(Table.TOKENS, hashes[i], RecordCodec.encode(token));
             out.add(new NewToken(secret, token));
         }
         store.commit(batch);
+        for (int i = 0; i < hashes.length; i++) {
+            keepLive(hashes[i], out.get(i).token());
+        }
         return out;
     }
 

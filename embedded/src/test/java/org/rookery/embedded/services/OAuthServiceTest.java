@@ -30,6 +30,7 @@ import org.rookery.core.auth.OAuthService.Token;
 import org.rookery.core.config.Settings;
 import org.rookery.core.error.RookeryException;
 import org.rookery.core.model.Account;
+import org.rookery.core.store.MemoryOnly;
 
 class OAuthServiceTest {
     private static final String CALLBACK = "https://app.example/callback";
@@ -165,6 +166,28 @@ class OAuthServiceTest {
 
         assertThat(other.authenticate(issued.accessToken())).isEmpty();
         assertThat(f.oauth.authenticate(issued.accessToken())).isEmpty();
+    }
+
+    @Test
+    void aTokenJustIssuedIsAuthenticatedFromMemoryAndStillRevocable() {
+        App app = app("read");
+        NewToken one = f.oauth.issueToken(app, alice.id(), "read");
+        long bob = f.signUp("bob").id();
+        long carol = f.signUp("carol").id();
+        List<NewToken> bulk = f.oauth.issueTokens(app, new long[] {bob, carol}, "read");
+
+        // Its first use, on an event loop, needs no store read (a miss would throw WouldBlockException).
+        try (MemoryOnly.Scope ignored = MemoryOnly.enter()) {
+            assertThat(f.oauth.authenticate(one.accessToken())).map(Token::userId).contains(alice.id());
+            assertThat(f.oauth.authenticate(bulk.get(0).accessToken())).map(Token::userId).contains(bob);
+            assertThat(f.oauth.authenticate(bulk.get(1).accessToken())).map(Token::userId).contains(carol);
+        }
+        assertThat(f.oauth.tokenCache().misses()).isZero();
+
+        f.oauth.revoke(app, bulk.get(0).accessToken());
+        assertThat(f.oauth.authenticate(bulk.get(0).accessToken())).isEmpty();
+        assertThat(new OAuthService(f.store, f.ids, f.clock, 10).authenticate(bulk.get(1).accessToken()))
+                .map(Token::userId).contains(carol); // and in the store, as a restarted server reads it
     }
 
     @Test

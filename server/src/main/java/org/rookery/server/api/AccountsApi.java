@@ -29,7 +29,7 @@ public final class AccountsApi {
         r.patch("/api/v1/accounts/update_credentials", this::updateCredentials);
         r.get("/api/v1/accounts/lookup", this::lookup);
         r.get("/api/v1/accounts/relationships", this::relationships);
-        r.get("/api/v1/accounts/{id}", c -> s.renderer().account(c.baseUrl(), s.users().require(c.pathId("id"))));
+        r.getMemoryFirst("/api/v1/accounts/{id}", c -> s.renderer().account(c.baseUrl(), s.users().require(c.pathId("id"))));
         r.get("/api/v1/accounts/{id}/statuses", this::statuses);
         r.get("/api/v1/accounts/{id}/followers", c -> edgePage(c, s.graph().followers(target(c), Paging.page(c, 40, 80))));
         r.get("/api/v1/accounts/{id}/following", c -> edgePage(c, s.graph().following(target(c), Paging.page(c, 40, 80))));

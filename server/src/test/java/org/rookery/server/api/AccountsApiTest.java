@@ -174,6 +174,35 @@ class AccountsApiTest {
         assertThat(seen.get("bot").asBoolean()).isTrue();
     }
 
+    /** {@code GET /api/v1/accounts/:id} is memory-first: once loaded it is answered on the event loop, with what a read from the store shows. */
+    @Test
+    void profileReadFromMemoryIsTheProfileAndCountsOfNow() {
+        User u = api.newUser("memprofile");
+        User fan = api.newUser("memprofilefan");
+        String path = "/api/v1/accounts/" + u.id();
+        for (String viewer : new String[] {fan.token(), null}) {
+            JsonNode first = api.get(path, viewer).ok(); // loads what memory lacks
+            double served = server.memoryFirstRequests("served");
+            JsonNode again = api.get(path, viewer).ok();
+            assertThat(server.memoryFirstRequests("served")).as("answered from memory").isEqualTo(served + 1);
+            assertValid("Account", again);
+            assertThat(again).isEqualTo(first);
+        }
+
+        api.postStatus(u, "a first post");
+        api.post(path + "/follow", fan.token()).ok();
+        api.patch("/api/v1/accounts/update_credentials", u.token(), ApiClient.form(Map.of("display_name", "Now Named"))).ok();
+        api.get(path, fan.token()).ok();
+        double served = server.memoryFirstRequests("served");
+        JsonNode after = api.get(path, fan.token()).ok();
+        assertThat(server.memoryFirstRequests("served")).as("answered from memory").isEqualTo(served + 1);
+        assertThat(after.get("statuses_count").asLong()).isEqualTo(1);
+        assertThat(after.get("followers_count").asLong()).isEqualTo(1);
+        assertThat(after.get("display_name").asText()).isEqualTo("Now Named");
+        assertThat(after.get("last_status_at").isNull()).isFalse();
+        api.get("/api/v1/accounts/99999999999", fan.token()).expect(404);
+    }
+
     /** A status's text and links are kept serialized after its first read; the author's profile and the counts are not. */
     @Test
     void aStatusReadBeforeShowsTheAuthorsNewProfileAndCurrentCounts() {
