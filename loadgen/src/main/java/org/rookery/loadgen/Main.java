@@ -94,6 +94,12 @@ public final class Main implements Runnable {
         @Option(names = "--post-rate", description = "Posts/s (overrides --rate's share).")
         @Nullable Double postRate;
 
+        @Option(names = "--home-ceiling-seconds", defaultValue = "0", description = {
+                "Seconds of home-timeline reads as fast as the box answers (--concurrency in flight, as the ceiling is measured),",
+                "after the timelines are filled and before the mix: operation home_ceiling, whose of_ceiling compares like with like.",
+                "0 skips. Default: ${DEFAULT-VALUE}."})
+        double homeCeilingSeconds;
+
         @Override
         Bench.Workload workload() {
             return Bench.Workload.TIMELINE_MIX;
@@ -105,6 +111,7 @@ public final class Main implements Runnable {
             p.readsPerPost = readsPerPost;
             p.readRate = readRate;
             p.postRate = postRate;
+            p.homeCeilingSeconds = homeCeilingSeconds;
             return p;
         }
     }

@@ -34,7 +34,7 @@ class TimelineMixEndToEndTest {
         int exit;
         try (PrintStream ps = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
             exit = Main.execute(ps, "timeline-mix", "--users", "200", "--mean-followers", "20", "--rate", "255",
-                    "--duration", "3s", "--warmup", "1s", "--ceiling-seconds", "1", "--seed", Long.toString(SEED),
+                    "--duration", "3s", "--warmup", "1s", "--ceiling-seconds", "1", "--home-ceiling-seconds", "1", "--seed", Long.toString(SEED),
                     "--probes", "8", "--out", out.toString(),
                     // the test server's sizes (as RookeryServerExtension): small timeline memory, quick to start
                     "--set", "rookery.timeline.memory.bytes=67108864", "--set", "rookery.timeline.max.users=65536",
@@ -63,6 +63,13 @@ class TimelineMixEndToEndTest {
             }
         }
         assertThat(r.path("operations").path("ceiling").path("rate").asDouble()).as(seed).isPositive();
+        // Home reads as fast as they answer, in the same run: their share of the ceiling, like with like.
+        JsonNode homeCeiling = r.path("operations").path("home_ceiling");
+        assertThat(homeCeiling.path("count").asLong()).as(seed).isPositive();
+        assertThat(homeCeiling.path("errors").asLong()).as(seed).isZero();
+        assertThat(homeCeiling.path("of_ceiling").asDouble()).as(seed)
+                .isCloseTo(homeCeiling.path("rate").asDouble() / r.path("ceiling_rate").asDouble(), within(0.01));
+        assertThat(console).as(seed).contains("Home ceiling: GET /api/v1/timelines/home");
         // The history posted before measuring fills the timelines: reads return (nearly) full pages.
         double historyPosts = 40.0 * 200 * 200 / r.path("graph").path("edges").asLong();
         assertThat((double) r.path("load").path("history_posts").asLong()).as(seed).isCloseTo(historyPosts, within(1.0));
