@@ -517,11 +517,16 @@ final class Bench {
      * and reads held fell well below what the box sustains (docs/benchmarks.md).
      */
     private void homeCeiling(double seconds) throws InterruptedException {
+        String workloadPhase = phase;
         phase = "home_ceiling";
         out.printf(Locale.ROOT, "Home ceiling: GET /api/v1/timelines/home as fast as it answers (%d in flight) for %.0f s%n",
                 o.concurrency, seconds);
-        runClosedLoop(stats("home_ceiling", 0, seconds), homeOp(new int[0], 0x4C0E), seconds,
-                Math.min(CEILING_WARMUP_S, warmup));
+        try {
+            runClosedLoop(stats("home_ceiling", 0, seconds), homeOp(new int[0], 0x4C0E), seconds,
+                    Math.min(CEILING_WARMUP_S, warmup));
+        } finally {
+            phase = workloadPhase; // the mix's progress lines carry its own name
+        }
     }
 
     private void timelineMix() throws InterruptedException {
@@ -539,7 +544,6 @@ final class Bench {
         prewarm();
         if (p.homeCeilingSeconds > 0) {
             homeCeiling(p.homeCeilingSeconds);
-            phase = "timeline-mix";
         }
         out.printf(Locale.ROOT, "timeline-mix: %,.0f home reads/s + %,.0f posts/s for %.0f s (warm-up %.0f s)%n", reads, posts, duration, warmup);
         withProbes();
