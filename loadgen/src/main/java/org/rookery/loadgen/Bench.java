@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -105,6 +106,8 @@ final class Bench {
     /** Statuses per measured home and user timeline read, from every 16th answer. */
     private final PageSizes homePages = new PageSizes(16, 20);
     private final PageSizes userPages = new PageSizes(16, 20);
+    /** The server's own answer times per operation over its measured phase ({@link #recordServerAnswers}). */
+    private final Map<String, Map<String, Object>> serverAnswers = new LinkedHashMap<>();
     private @Nullable EmbeddedServer embedded;
     private HttpTarget http;
     private ScheduledExecutorService timer;
@@ -502,11 +505,75 @@ final class Bench {
         measureStart = start + warmNanos;
         s.measureFrom(measureStart);
         ScheduledFuture<?> ticker = startTicker(List.of(s));
+        CompletableFuture<@Nullable ServerMetrics> atStart = scrapeAt(measureStart);
         try {
             new ClosedLoop(s, operation, o.concurrency).run(measureStart + (long) (seconds * 1e9));
         } finally {
             stopTicker(ticker, List.of(s));
         }
+        recordServerAnswers(atStart, List.of(s));
+    }
+
+    /** The server route each operation's requests go to, to compare with the server's own answer times. */
+    private record Route(String method, String path) {
+    }
+
+    private static final Map<String, Route> ROUTES = Map.of(
+            "home", new Route("GET", "/api/v1/timelines/home"),
+            "home_ceiling", new Route("GET", "/api/v1/timelines/home"),
+            "user", new Route("GET", "/api/v1/accounts/:id/statuses"),
+            "post", new Route("POST", "/api/v1/statuses"),
+            "ceiling", new Route("GET", "/api/v1/instance"),
+            "ceiling_after", new Route("GET", "/api/v1/instance"));
+
+    /** A scrape of the server's metrics at {@code nanoTime} (a {@link System#nanoTime()}); null if it failed. */
+    private CompletableFuture<@Nullable ServerMetrics> scrapeAt(long nanoTime) {
+        CompletableFuture<@Nullable ServerMetrics> scraped = new CompletableFuture<>();
+        timer.schedule(() -> http.adminGet("/admin/metrics")
+                        .handleAsync((r, e) -> e == null && r.status().isSuccess() ? ServerMetrics.parse(r.contentUtf8()) : null, timer)
+                        .thenAccept(scraped::complete),
+                Math.max(0, nanoTime - System.nanoTime()), TimeUnit.NANOSECONDS);
+        return scraped;
+    }
+
+    /**
+     * For each measured operation with a {@link #ROUTES route}, the server's own answer times over the
+     * phase just run, from its request-duration histogram scraped when measuring started and now: how
+     * much of the latency the generator saw was the server's. Every answer of the route counts (a
+     * delivery probe's home read too), and percentiles are the histogram's bucket bounds.
+     */
+    private void recordServerAnswers(CompletableFuture<@Nullable ServerMetrics> atStart, List<OpStats> measured) {
+        ServerMetrics before;
+        try {
+            before = atStart.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return; // no scrape, no comparison: the report says nothing rather than something wrong
+        }
+        ServerMetrics after = before == null ? null : scrape();
+        if (after == null) {
+            return;
+        }
+        for (OpStats s : measured) {
+            Route route = ROUTES.get(s.name());
+            if (route == null) {
+                continue;
+            }
+            NavigableMap<Double, Double> b = before.answerDurations(route.method(), route.path());
+            NavigableMap<Double, Double> a = after.answerDurations(route.method(), route.path());
+            long n = ServerMetrics.countBetween(b, a);
+            if (n > 0) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("server_count", n);
+                m.put("server_p50_ms", boundMs(ServerMetrics.percentileBetween(b, a, 50)));
+                m.put("server_p99_ms", boundMs(ServerMetrics.percentileBetween(b, a, 99)));
+                m.put("server_p999_ms", boundMs(ServerMetrics.percentileBetween(b, a, 99.9)));
+                serverAnswers.put(s.name(), m);
+            }
+        }
+    }
+
+    private static @Nullable Double boundMs(double seconds) {
+        return Double.isNaN(seconds) || Double.isInfinite(seconds) ? null : round(seconds * 1000, 3);
     }
 
     /**
@@ -817,6 +884,7 @@ final class Bench {
             all.add(stats.get("probe"));
         }
         ScheduledFuture<?> ticker = startTicker(all);
+        CompletableFuture<@Nullable ServerMetrics> atStart = scrapeAt(measureStart);
         try {
             loop.run(start, (long) ((warm + seconds) * 1e9));
             if (!loop.awaitQuiet(o.timeout.plusSeconds(1))) {
@@ -825,6 +893,7 @@ final class Bench {
         } finally {
             stopTicker(ticker, all);
         }
+        recordServerAnswers(atStart, all);
     }
 
     private ScheduledFuture<?> startTicker(List<OpStats> all) {
@@ -951,7 +1020,9 @@ final class Bench {
             }
         }
         for (OpStats s : stats.values()) {
-            ops.put(s.name(), operation(s, measuredSeconds.get(s.name()), ceilingRate));
+            Map<String, Object> op = operation(s, measuredSeconds.get(s.name()), ceilingRate);
+            op.putAll(serverAnswers.getOrDefault(s.name(), Map.of()));
+            ops.put(s.name(), op);
         }
         r.put("operations", ops);
         if (ceil != null) {
@@ -1000,6 +1071,11 @@ final class Bench {
         m.put("max_ms", h.getTotalCount() == 0 ? null : round(h.getMaxValue() / 1000.0, 3));
         if (ceilingRate > 0 && !s.name().startsWith("ceiling")) {
             m.put("of_ceiling", round(rate / ceilingRate, 4));
+        }
+        Histogram late = s.sendLag();
+        if (late.getTotalCount() > 0) {
+            m.put("send_lag_p99_ms", ms(late, 99));
+            m.put("send_lag_max_ms", round(late.getMaxValue() / 1000.0, 3));
         }
         return m;
     }

@@ -62,6 +62,17 @@ class TimelineMixEndToEndTest {
                 assertThat(op.has(field)).as(field + "; " + seed).isTrue();
             }
         }
+        // Where the time went: the server's own answer times over the same phase, and the generator's lateness.
+        for (JsonNode op : List.of(home, post, r.path("operations").path("home_ceiling"))) {
+            assertThat(op.path("server_count").asLong()).as("answers the server counted; " + seed).isPositive();
+            assertThat(op.path("server_p50_ms").asDouble()).as(seed).isPositive()
+                    .isLessThanOrEqualTo(op.path("server_p99_ms").asDouble());
+        }
+        assertThat(home.path("server_count").asLong()).as("the server counted the measured home reads; " + seed)
+                .isGreaterThanOrEqualTo(home.path("count").asLong() * 9 / 10);
+        assertThat(home.has("send_lag_p99_ms")).as(seed).isTrue();
+        assertThat(r.path("operations").path("home_ceiling").has("send_lag_p99_ms")).as("a closed loop has no schedule to be late on").isFalse();
+        assertThat(console).as(seed).contains("server's own answer time p50 <=");
         assertThat(r.path("operations").path("ceiling").path("rate").asDouble()).as(seed).isPositive();
         // Home reads as fast as they answer, in the same run: their share of the ceiling, like with like.
         JsonNode homeCeiling = r.path("operations").path("home_ceiling");

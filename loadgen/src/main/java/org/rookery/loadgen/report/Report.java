@@ -111,6 +111,22 @@ public final class Report {
         if (result.get("ceiling_rate") != null) {
             b.append("same-run HTTP ceiling: ").append(result.get("ceiling_rate")).append(" requests/s\n");
         }
+        for (Map.Entry<String, Object> e : ops.entrySet()) {
+            Map<String, Object> m = (Map<String, Object>) e.getValue();
+            if (m.get("server_p99_ms") == null && m.get("send_lag_p99_ms") == null) {
+                continue;
+            }
+            b.append(String.format(Locale.ROOT, "%-9s", e.getKey()));
+            if (m.get("server_p99_ms") != null) {
+                b.append(String.format(Locale.ROOT, " server's own answer time p50 <= %s, p99 <= %s, p99.9 <= %s ms;",
+                        num(m.get("server_p50_ms")), num(m.get("server_p99_ms")), num(m.get("server_p999_ms"))));
+            }
+            if (m.get("send_lag_p99_ms") != null) {
+                b.append(String.format(Locale.ROOT, " generator sent late by p99 %s ms, max %s ms",
+                        num(m.get("send_lag_p99_ms")), num(m.get("send_lag_max_ms"))));
+            }
+            b.append('\n');
+        }
         for (String op : List.of("home", "user")) {
             if (result.get(op + "_page") instanceof Map<?, ?> pg) {
                 b.append(String.format(Locale.ROOT, "%s reads returned %s statuses on average (%s answers counted, 1 in %s; "
@@ -192,7 +208,11 @@ public final class Report {
         b.append("Latency is measured from each request's scheduled send time (open loop, no coordinated omission), ")
                 .append("for successful requests; errors, shed (429/503) and overflow (not sent: too many outstanding) are counted apart. ")
                 .append("The `ceiling` row is GET /api/v1/instance as fast as the server answers, measured in the same run; ")
-                .append("its latencies are those of a saturated closed loop.\n\n");
+                .append("its latencies are those of a saturated closed loop. ")
+                .append("Below the table, for each operation with a known route: the server's own answer times over the same phase ")
+                .append("(its request-duration histogram, read at the start and end of measuring; each figure is a bucket's upper bound), ")
+                .append("and how late the generator itself sent requests (send lag, scheduled to sent): ")
+                .append("latency the server's figures lack is the generator's and the network's.\n\n");
         b.append("```\n").append(table()).append("```\n\n");
         b.append("| operation | count | rate/s | target/s | errors | shed | overflow | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |\n");
         b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");

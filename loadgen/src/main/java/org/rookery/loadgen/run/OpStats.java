@@ -9,7 +9,9 @@ import org.HdrHistogram.Recorder;
 /**
  * Statistics of one operation ({@code home}, {@code post}, ...): an HdrHistogram of the latency of
  * successful requests in microseconds, measured from each request's <em>scheduled</em> send time
- * (so queueing in the generator or the server is never hidden), counts of errors, shed requests
+ * (so queueing in the generator or the server is never hidden), the generator's own lateness in
+ * sending (send lag: scheduled to sent, the part of that latency the server never saw), counts of
+ * errors, shed requests
  * (429/503) and overflow (requests not sent because too many were outstanding), and one sample per
  * second for the charts. Requests scheduled before {@code measureFrom} (warm-up) are not counted.
  *
@@ -20,6 +22,9 @@ public final class OpStats {
     private final double targetRate;
     private final Recorder recorder = new Recorder(3);
     private final Histogram total = new Histogram(3);
+    private final Recorder sendLag = new Recorder(3);
+    private final Histogram sendLagTotal = new Histogram(3);
+    private Histogram sendLagInterval;
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong shed = new AtomicLong();
     private final AtomicLong overflow = new AtomicLong();
@@ -65,6 +70,16 @@ public final class OpStats {
         }
     }
 
+    /**
+     * Records that a request scheduled at {@code scheduledNanos} was handed to the client at
+     * {@code sentNanos}: how late the generator itself was (its sender thread woken late, or busy).
+     */
+    public void sent(long scheduledNanos, long sentNanos) {
+        if (scheduledNanos - measureFrom >= 0) {
+            sendLag.recordValue(Math.max(0, (sentNanos - scheduledNanos) / 1_000));
+        }
+    }
+
     /** A request that was due at {@code scheduledNanos} but not sent: the outstanding bound was reached. */
     public void overflow(long scheduledNanos) {
         if (scheduledNanos - measureFrom >= 0) {
@@ -76,6 +91,8 @@ public final class OpStats {
     public synchronized Second tick(double t) {
         interval = recorder.getIntervalHistogram(interval);
         total.add(interval);
+        sendLagInterval = sendLag.getIntervalHistogram(sendLagInterval);
+        sendLagTotal.add(sendLagInterval);
         long e = errors.get();
         long s = shed.get();
         long o = overflow.get();
@@ -93,6 +110,11 @@ public final class OpStats {
     /** All successful requests so far (after a final {@link #tick}). */
     public synchronized Histogram histogram() {
         return total.copy();
+    }
+
+    /** Send lag in microseconds of every request sent so far by an open loop (after a final {@link #tick}); empty for a closed loop. */
+    public synchronized Histogram sendLag() {
+        return sendLagTotal.copy();
     }
 
     public synchronized List<Second> seconds() {

@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 
@@ -199,6 +201,58 @@ public final class ServerMetrics {
 
     public double timelineEntries() {
         return max("rookery_timeline_entries");
+    }
+
+    /**
+     * The server's own histogram of how long it took to answer {@code method route} with a 2xx status,
+     * from when the request began to arrive to when the answer was written, all of it (Armeria's
+     * total duration: reading the request, queueing, handling, writing): each bucket's upper
+     * bound in seconds (the last is infinite) to the count of answers that took at most that long,
+     * summed over the 2xx statuses. Empty if the server does not keep one for that route.
+     */
+    public NavigableMap<Double, Double> answerDurations(String method, String route) {
+        NavigableMap<Double, Double> buckets = new TreeMap<>();
+        for (Sample x : samples) {
+            Map<String, String> l = x.labels();
+            if (x.name().equals("rookery_http_total_duration_seconds_bucket") && method.equals(l.get("method"))
+                    && route.equals(l.get("route")) && l.getOrDefault("status", "").startsWith("2") && l.containsKey("le")) {
+                String le = l.get("le");
+                double bound;
+                try {
+                    bound = le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                buckets.merge(bound, x.value(), Double::sum);
+            }
+        }
+        return buckets;
+    }
+
+    /**
+     * Of the answers counted between two scrapes' {@link #answerDurations}, the upper bound in
+     * seconds of the bucket that holds the {@code percentile}th: the answer took at most that long.
+     * NaN if none were counted; infinite if it lies beyond the last finite bucket.
+     */
+    public static double percentileBetween(NavigableMap<Double, Double> before, NavigableMap<Double, Double> after, double percentile) {
+        if (after.isEmpty()) {
+            return Double.NaN;
+        }
+        double total = after.lastEntry().getValue() - before.getOrDefault(after.lastKey(), 0.0);
+        if (total <= 0) {
+            return Double.NaN;
+        }
+        for (Map.Entry<Double, Double> e : after.entrySet()) {
+            if (e.getValue() - before.getOrDefault(e.getKey(), 0.0) >= percentile / 100 * total) {
+                return e.getKey();
+            }
+        }
+        return after.lastKey();
+    }
+
+    /** Answers counted between two scrapes' {@link #answerDurations}. */
+    public static long countBetween(NavigableMap<Double, Double> before, NavigableMap<Double, Double> after) {
+        return after.isEmpty() ? 0 : Math.round(after.lastEntry().getValue() - before.getOrDefault(after.lastKey(), 0.0));
     }
 
     /** The caches the server counts lookups of ({@code rookery_cache_gets_total}'s {@code cache} label). */

@@ -89,6 +89,40 @@ class OpenLoopTest {
     }
 
     @Test
+    void aGeneratorThatStallsItselfRecordsHowLateItSentApartFromTheLatency() {
+        // The stall is in the generator this time: request STALL_AT holds the sending thread. The
+        // server answers at once, so the requests due meanwhile are late because they were sent late.
+        requests.set(-1_000_000); // no stall in the server
+        AtomicInteger issued = new AtomicInteger();
+        OpenLoop.Operation stallsOnce = () -> {
+            if (issued.incrementAndGet() == STALL_AT) {
+                try {
+                    never.await(STALL_MS, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return ping().issue();
+        };
+        OpStats stats = new OpStats("ping", RATE);
+        OpenLoop loop = new OpenLoop(List.of(new OpenLoop.Stream(stats, stallsOnce, RateProfile.constant(RATE))), 10_000);
+
+        long start = System.nanoTime();
+        stats.measureFrom(start);
+        loop.run(start, Duration.ofMillis(1500).toNanos());
+        assertThat(loop.awaitQuiet(Duration.ofSeconds(10))).isTrue();
+        stats.tick(1.5);
+        Histogram late = stats.sendLag();
+
+        assertThat(late.getTotalCount()).as("every request sent").isEqualTo(300);
+        // The request after the stalled one was due 5 ms into the 500 ms stall and sent at its end.
+        assertThat(late.getMaxValue() / 1000.0).as("the longest send lag (ms)").isGreaterThanOrEqualTo(STALL_MS - 10);
+        assertThat(late.getCountBetweenValues(200_000, Long.MAX_VALUE)).as("requests sent >= 200 ms late").isGreaterThanOrEqualTo(50);
+        assertThat(stats.histogram().getMaxValue()).as("and their latency, from when they were due, holds it too")
+                .isGreaterThanOrEqualTo(late.getMaxValue());
+    }
+
+    @Test
     void requestsDueWhileTooManyAreOutstandingAreCountedAsOverflowNotDropped() {
         OpStats stats = new OpStats("ping", RATE);
         OpenLoop loop = new OpenLoop(List.of(new OpenLoop.Stream(stats, ping(), RateProfile.constant(RATE))), 10);

@@ -67,4 +67,30 @@ class ServerMetricsTest {
         assertThat(m.fanoutLagSeconds()).isNaN();
         assertThat(m.fanoutDeliveries()).isZero();
     }
+
+    private static final String HOME = "rookery_http_total_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/timelines/home\",status=\"%s\",le=\"%s\"} %s\n";
+
+    private static String answers(double ok1ms, double ok10ms, double okAll, double shedAll) {
+        return HOME.formatted("200", "0.001", ok1ms) + HOME.formatted("200", "0.01", ok10ms) + HOME.formatted("200", "+Inf", okAll)
+                + HOME.formatted("503", "0.001", shedAll) + HOME.formatted("503", "0.01", shedAll) + HOME.formatted("503", "+Inf", shedAll)
+                + "rookery_http_total_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/instance\",status=\"200\",le=\"0.001\"} 5000\n";
+    }
+
+    @Test
+    void theServersOwnAnswerTimesBetweenTwoScrapesComeFromItsHistogramBuckets() {
+        // Before: 100 answers, all within 1 ms. Between the scrapes: 1,000 more successful answers,
+        // 980 within 1 ms, 15 within 10 ms and 5 slower; and 400 shed (503) answers, which do not count.
+        ServerMetrics before = ServerMetrics.parse(answers(100, 100, 100, 0));
+        ServerMetrics after = ServerMetrics.parse(answers(1080, 1095, 1100, 400));
+        var b = before.answerDurations("GET", "/api/v1/timelines/home");
+        var a = after.answerDurations("GET", "/api/v1/timelines/home");
+
+        assertThat(ServerMetrics.countBetween(b, a)).isEqualTo(1000);
+        assertThat(ServerMetrics.percentileBetween(b, a, 50)).as("p50: within the 1 ms bucket").isEqualTo(0.001);
+        assertThat(ServerMetrics.percentileBetween(b, a, 98)).isEqualTo(0.001);
+        assertThat(ServerMetrics.percentileBetween(b, a, 99)).as("p99: the 990th answer, in the 10 ms bucket").isEqualTo(0.01);
+        assertThat(ServerMetrics.percentileBetween(b, a, 99.9)).as("beyond the last finite bucket").isInfinite();
+        assertThat(ServerMetrics.percentileBetween(a, a, 99)).as("nothing between the scrapes").isNaN();
+        assertThat(after.answerDurations("POST", "/api/v1/timelines/home")).as("another method's route").isEmpty();
+    }
 }
