@@ -67,16 +67,20 @@ class OpenLoopTest {
         return () -> target.get("/ping", null).thenApply(r -> Outcome.of(r.status().code()));
     }
 
+    /** Runs {@code stats}'s operation at {@code profile} for {@code length}, waits for every answer, closes the stats. */
+    private static void runOpenLoop(OpStats stats, OpenLoop.Operation operation, RateProfile profile, int maxOutstanding, Duration length) {
+        OpenLoop loop = new OpenLoop(List.of(new OpenLoop.Stream(stats, operation, profile)), maxOutstanding);
+        long start = System.nanoTime();
+        stats.measureFrom(start);
+        loop.run(start, length.toNanos());
+        assertThat(loop.awaitQuiet(Duration.ofSeconds(10))).as("every request answered").isTrue();
+        stats.tick(length.toNanos() / 1e9);
+    }
+
     @Test
     void requestsDueDuringAStallRecordTheStallInTheirLatency() {
         OpStats stats = new OpStats("ping", RATE);
-        OpenLoop loop = new OpenLoop(List.of(new OpenLoop.Stream(stats, ping(), RateProfile.constant(RATE))), 10_000);
-
-        long start = System.nanoTime();
-        stats.measureFrom(start);
-        loop.run(start, Duration.ofMillis(1500).toNanos());
-        assertThat(loop.awaitQuiet(Duration.ofSeconds(10))).isTrue();
-        stats.tick(1.5);
+        runOpenLoop(stats, ping(), RateProfile.constant(RATE), 10_000, Duration.ofMillis(1500));
         Histogram h = stats.histogram();
 
         assertThat(h.getTotalCount()).as("every scheduled request answered").isEqualTo(300);
@@ -105,13 +109,7 @@ class OpenLoopTest {
             return ping().issue();
         };
         OpStats stats = new OpStats("ping", RATE);
-        OpenLoop loop = new OpenLoop(List.of(new OpenLoop.Stream(stats, stallsOnce, RateProfile.constant(RATE))), 10_000);
-
-        long start = System.nanoTime();
-        stats.measureFrom(start);
-        loop.run(start, Duration.ofMillis(1500).toNanos());
-        assertThat(loop.awaitQuiet(Duration.ofSeconds(10))).isTrue();
-        stats.tick(1.5);
+        runOpenLoop(stats, stallsOnce, RateProfile.constant(RATE), 10_000, Duration.ofMillis(1500));
         Histogram late = stats.sendLag();
 
         assertThat(late.getTotalCount()).as("every request sent").isEqualTo(300);
@@ -125,13 +123,7 @@ class OpenLoopTest {
     @Test
     void requestsDueWhileTooManyAreOutstandingAreCountedAsOverflowNotDropped() {
         OpStats stats = new OpStats("ping", RATE);
-        OpenLoop loop = new OpenLoop(List.of(new OpenLoop.Stream(stats, ping(), RateProfile.constant(RATE))), 10);
-
-        long start = System.nanoTime();
-        stats.measureFrom(start);
-        loop.run(start, Duration.ofMillis(1500).toNanos());
-        assertThat(loop.awaitQuiet(Duration.ofSeconds(10))).isTrue();
-        stats.tick(1.5);
+        runOpenLoop(stats, ping(), RateProfile.constant(RATE), 10, Duration.ofMillis(1500));
 
         assertThat(stats.overflow()).as("due during the stall beyond the 10 outstanding").isGreaterThan(50);
         assertThat(stats.histogram().getTotalCount() + stats.overflow()).as("answered + overflow = scheduled").isEqualTo(300);
@@ -141,14 +133,8 @@ class OpenLoopTest {
     void aRateProfileChangesTheRateAtEachPhase() {
         OpStats stats = new OpStats("ping", 0);
         RateProfile spike = RateProfile.phases(new double[] {0, 0.5, 0.7}, new double[] {100, 1000, 100});
-        OpenLoop loop = new OpenLoop(List.of(new OpenLoop.Stream(stats, ping(), spike)), 10_000);
         requests.set(-1_000_000); // no stall in this test
-
-        long start = System.nanoTime();
-        stats.measureFrom(start);
-        loop.run(start, Duration.ofSeconds(1).toNanos());
-        assertThat(loop.awaitQuiet(Duration.ofSeconds(10))).isTrue();
-        stats.tick(1);
+        runOpenLoop(stats, ping(), spike, 10_000, Duration.ofSeconds(1));
 
         // 0.5 s at 100/s + 0.2 s at 1000/s + 0.3 s at 100/s
         assertThat(spike.expectedCount(1)).isEqualTo(280.0, org.assertj.core.api.Assertions.within(1e-9));
