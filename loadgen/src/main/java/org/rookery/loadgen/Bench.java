@@ -538,7 +538,7 @@ final class Bench {
 
     /**
      * For each measured operation with a {@link #ROUTES route}, the server's own answer times over the
-     * phase just run, from its request-duration histogram scraped when measuring started and now: how
+     * phase just run, from its answer-time histogram (total duration) scraped when measuring started and now: how
      * much of the latency the generator saw was the server's. Every answer of the route counts (a
      * delivery probe's home read too), and percentiles are the histogram's bucket bounds.
      */

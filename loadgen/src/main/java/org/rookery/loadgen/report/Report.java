@@ -210,7 +210,7 @@ public final class Report {
                 .append("The `ceiling` row is GET /api/v1/instance as fast as the server answers, measured in the same run; ")
                 .append("its latencies are those of a saturated closed loop. ")
                 .append("Below the table, for each operation with a known route: the server's own answer times over the same phase ")
-                .append("(its request-duration histogram, read at the start and end of measuring; each figure is a bucket's upper bound), ")
+                .append("(its histogram of total answer time, read at the start and end of measuring; each figure is a bucket's upper bound), ")
                 .append("and how late the generator itself sent requests (send lag, scheduled to sent): ")
                 .append("latency the server's figures lack is the generator's and the network's.\n\n");
         b.append("```\n").append(table()).append("```\n\n");

@@ -11,9 +11,9 @@ import java.util.concurrent.locks.LockSupport;
  * request's latency is measured from the time it was <em>due</em>, not from when it was sent, so a
  * stalled server (or a stalled generator: a GC pause, a slow send) shows up as latency of every
  * request that should have gone out meanwhile: no coordinated omission. How late each request was
- * sent is recorded apart ({@link OpStats#sent}), so a report can tell the generator's part. One thread sends for all
- * streams, always the stream whose next request is due first; when it is behind it sends
- * back-to-back until it has caught up. At most {@code maxOutstanding} requests are in flight; a
+ * sent is recorded apart ({@link OpStats#sent}), so a report can tell the generator's part. One
+ * thread sends for all streams, always the stream whose next request is due first; when it is
+ * behind it sends back-to-back until it has caught up. At most {@code maxOutstanding} requests are in flight; a
  * request due while that many are outstanding is counted as overflow in its stream's stats (and
  * reported), never silently skipped.
  *
