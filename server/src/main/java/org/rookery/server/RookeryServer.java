@@ -282,6 +282,11 @@ public final class RookeryServer implements AutoCloseable {
                 .tag("outcome", "deferred")
                 .description("Reads of memory-first routes that needed the disk and ran again on the blocking-task executor")
                 .register(registry);
+        FunctionCounter.builder("rookery.http.memory.first.requests", router, Router::busyForMemory)
+                .tag("outcome", "busy")
+                .description("Reads of memory-first routes handed straight to the blocking-task executor because "
+                        + "rookery.http.memory.first.max.inflight requests or more were in flight")
+                .register(registry);
     }
 
     private static void bindInflightMetrics(MeterRegistry registry, InflightLimit limit) {

@@ -85,6 +85,7 @@ public final class Router {
     private final int memoryFirstMaxInflight;
     private final LongAdder servedFromMemory = new LongAdder();
     private final LongAdder deferredFromMemory = new LongAdder();
+    private final LongAdder busyForMemory = new LongAdder();
     /**
      * The base URL made for the last Host seen: one string for all requests to the same host, so the
      * renderer's caches, which check each status's and account's members against the base URL they
@@ -139,6 +140,11 @@ public final class Router {
     /** Requests of {@link #getMemoryFirst} routes that needed more than memory and ran again on the blocking-task executor. */
     public long deferredFromMemory() {
         return deferredFromMemory.sum();
+    }
+
+    /** Requests of {@link #getMemoryFirst} routes handed straight to the blocking-task executor: the server was busy. */
+    public long busyForMemory() {
+        return busyForMemory.sum();
     }
 
     public Router post(String path, Handler h) {
@@ -205,7 +211,9 @@ public final class Router {
             }
             // Busy, the hand-off to the executor is worth it: there it overlaps with the event loops'
             // reading and writing, and reads held more throughput at saturation that way.
-            if (ctx.eventLoop().inEventLoop() && inflight.getAsInt() < memoryFirstMaxInflight) {
+            if (ctx.eventLoop().inEventLoop() && inflight.getAsInt() >= memoryFirstMaxInflight) {
+                busyForMemory.increment();
+            } else if (ctx.eventLoop().inEventLoop()) {
                 try (MemoryOnly.Scope ignored = MemoryOnly.enter()) {
                     HttpResponse response = run(ctx, agg, params, h);
                     servedFromMemory.increment();

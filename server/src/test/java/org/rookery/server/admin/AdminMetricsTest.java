@@ -65,6 +65,7 @@ class AdminMetricsTest {
                 .containsPattern(sample("rookery_http_shed_requests_total", ""))
                 .containsPattern(sample("rookery_http_memory_first_requests_total", "outcome=\"served\""))
                 .containsPattern(sample("rookery_http_memory_first_requests_total", "outcome=\"deferred\""))
+                .containsPattern(sample("rookery_http_memory_first_requests_total", "outcome=\"busy\""))
                 .containsPattern(sample("rookery_store_commit_queue", ""))
                 .containsPattern(sample("rookery_store_commit_refused_total", ""))
                 .containsPattern(sample("rookery_store_compaction_pending_bytes", ""))

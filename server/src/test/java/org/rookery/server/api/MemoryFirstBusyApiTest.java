@@ -31,6 +31,7 @@ class MemoryFirstBusyApiTest {
         api.post("/api/v1/accounts/" + writer.id() + "/follow", reader.token(), Map.of()).ok();
         api.postStatus(writer, "hello");
         server.awaitFanout();
+        double busyBefore = server.memoryFirstRequests("busy");
         for (int i = 0; i < 3; i++) {
             JsonNode page = api.get("/api/v1/timelines/home", reader.token()).ok();
             assertThat(page).hasSize(1);
@@ -39,5 +40,7 @@ class MemoryFirstBusyApiTest {
         assertThat(api.get("/api/v1/instance", null).ok().get("uri").asText()).isNotEmpty();
         assertThat(server.memoryFirstRequests("served")).isZero();
         assertThat(server.memoryFirstRequests("deferred")).isZero();
+        assertThat(server.memoryFirstRequests("busy") - busyBefore).as("3 home reads and an instance read, each handed over as busy")
+                .isEqualTo(4);
     }
 }
