@@ -235,10 +235,7 @@ public final class ServerMetrics {
      * NaN if none were counted; infinite if it lies beyond the last finite bucket.
      */
     public static double percentileBetween(NavigableMap<Double, Double> before, NavigableMap<Double, Double> after, double percentile) {
-        if (after.isEmpty()) {
-            return Double.NaN;
-        }
-        double total = after.lastEntry().getValue() - before.getOrDefault(after.lastKey(), 0.0);
+        long total = countBetween(before, after);
         if (total <= 0) {
             return Double.NaN;
         }

@@ -211,15 +211,17 @@ public final class Router {
             }
             // Busy, the hand-off to the executor is worth it: there it overlaps with the event loops'
             // reading and writing, and reads held more throughput at saturation that way.
-            if (ctx.eventLoop().inEventLoop() && inflight.getAsInt() >= memoryFirstMaxInflight) {
-                busyForMemory.increment();
-            } else if (ctx.eventLoop().inEventLoop()) {
-                try (MemoryOnly.Scope ignored = MemoryOnly.enter()) {
-                    HttpResponse response = run(ctx, agg, params, h);
-                    servedFromMemory.increment();
-                    return CompletableFuture.completedFuture(response);
-                } catch (WouldBlockException e) {
-                    deferredFromMemory.increment();
+            if (ctx.eventLoop().inEventLoop()) {
+                if (inflight.getAsInt() >= memoryFirstMaxInflight) {
+                    busyForMemory.increment();
+                } else {
+                    try (MemoryOnly.Scope ignored = MemoryOnly.enter()) {
+                        HttpResponse response = run(ctx, agg, params, h);
+                        servedFromMemory.increment();
+                        return CompletableFuture.completedFuture(response);
+                    } catch (WouldBlockException e) {
+                        deferredFromMemory.increment();
+                    }
                 }
             }
             return CompletableFuture.supplyAsync(() -> run(ctx, agg, params, h), ctx.blockingTaskExecutor());
