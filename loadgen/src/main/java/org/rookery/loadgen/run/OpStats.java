@@ -12,7 +12,8 @@ import org.HdrHistogram.Recorder;
  * (so queueing in the generator or the server is never hidden), the generator's own lateness in
  * sending (send lag: scheduled to sent, the part of that latency the server never saw), counts of
  * errors, shed requests (429/503) and overflow (requests not sent because too many were
- * outstanding), and one sample per second for the charts. Requests scheduled before {@code measureFrom} (warm-up) are not counted.
+ * outstanding), and one sample per second for the charts. Requests scheduled before
+ * {@code measureFrom} (warm-up) are not counted.
  *
  * <p>Thread-safe: completions are recorded from any thread; {@link #tick} is called by one thread.
  */

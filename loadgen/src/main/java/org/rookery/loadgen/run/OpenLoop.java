@@ -13,9 +13,9 @@ import java.util.concurrent.locks.LockSupport;
  * request that should have gone out meanwhile: no coordinated omission. How late each request was
  * sent is recorded apart ({@link OpStats#sent}), so a report can tell the generator's part. One
  * thread sends for all streams, always the stream whose next request is due first; when it is
- * behind it sends back-to-back until it has caught up. At most {@code maxOutstanding} requests are in flight; a
- * request due while that many are outstanding is counted as overflow in its stream's stats (and
- * reported), never silently skipped.
+ * behind it sends back-to-back until it has caught up. At most {@code maxOutstanding} requests are
+ * in flight; a request due while that many are outstanding is counted as overflow in its stream's
+ * stats (and reported), never silently skipped.
  *
  * <pre>{@code
  * OpenLoop loop = new OpenLoop(List.of(new OpenLoop.Stream(homeStats, home, RateProfile.constant(1000))), 10_000);
