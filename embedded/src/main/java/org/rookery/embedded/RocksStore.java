@@ -45,6 +45,7 @@ import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Slice;
+import org.rocksdb.Status;
 import org.rocksdb.WriteOptions;
 import org.rookery.core.config.Settings;
 import org.rookery.core.event.Event;
@@ -693,10 +694,14 @@ public final class RocksStore implements KeyValueStore, EventLog {
                 from = null;
             }
         }
-        enter();
+        boolean memoryOnly = MemoryOnly.active();
+        admit();
         try (ReadOptions ro = new ReadOptions();
                 Slice lower = new Slice(prefix);
                 Slice upper = bounded ? new Slice(end) : null) {
+            if (memoryOnly) {
+                ro.setReadTier(ReadTier.BLOCK_CACHE_TIER);
+            }
             ro.setIterateLowerBound(lower);
             if (upper != null) {
                 ro.setIterateUpperBound(upper);
@@ -728,6 +733,9 @@ public final class RocksStore implements KeyValueStore, EventLog {
                 it.status();
             }
         } catch (RocksDBException e) {
+            if (memoryOnly && e.getStatus() != null && e.getStatus().getCode() == Status.Code.Incomplete) {
+                throw WouldBlockException.get(); // the next block is on disk only
+            }
             throw failure("scan of " + cfName(table), e);
         } finally {
             exit();

@@ -119,16 +119,21 @@ public final class GraphService {
         return store.get(Table.EDGES, edge(kind, a, b));
     }
 
+    /** Whether the edge exists; by {@link KeyValueStore#containsEach}, so memory can answer it inside a {@code MemoryOnly} scope. */
+    private boolean hasEdge(byte kind, long a, long b) {
+        return store.containsEach(Table.EDGES, List.of(edge(kind, a, b)))[0];
+    }
+
     public boolean isFollowing(long follower, long followee) {
-        return getEdge(FOLLOWING, follower, followee) != null;
+        return hasEdge(FOLLOWING, follower, followee);
     }
 
     public boolean isBlocking(long blocker, long blocked) {
-        return getEdge(BLOCKING, blocker, blocked) != null;
+        return hasEdge(BLOCKING, blocker, blocked);
     }
 
     public boolean isMuting(long muter, long muted) {
-        return getEdge(MUTING, muter, muted) != null;
+        return hasEdge(MUTING, muter, muted);
     }
 
     /** Follows {@code target}, or asks to if it is protected; updates options of an existing follow. */

@@ -30,7 +30,8 @@ public interface KeyValueStore extends AutoCloseable {
     /**
      * Whether each of {@code keys} exists, in the same order; one round trip. Inside a
      * {@link MemoryOnly} scope a store answers what its memory holds and throws
-     * {@link WouldBlockException} for the rest; every other read and {@link #commit} throw it there.
+     * {@link WouldBlockException} for the rest, as {@link #scan} does; every other read and
+     * {@link #commit} throw it there.
      */
     default boolean[] containsEach(Table table, List<byte[]> keys) {
         List<byte @Nullable []> values = multiGet(table, keys);
@@ -45,6 +46,11 @@ public interface KeyValueStore extends AutoCloseable {
      * Visits the entries whose keys start with {@code prefix}, in key order or, if {@code reverse},
      * in reverse key order, starting at {@code from} (inclusive; null for the start of the prefix, or its
      * end when reversed; a {@code from} outside the prefix is clamped to the prefix's bounds).
+     *
+     * <p>Inside a {@link MemoryOnly} scope it visits what memory holds (memtables, block cache) and
+     * throws {@link WouldBlockException} where the next entry would need a block from disk, so the
+     * visitor may have seen some entries by then: there it must only collect them, since the caller
+     * runs the whole read again.
      */
     void scan(Table table, byte[] prefix, byte @Nullable [] from, boolean reverse, Visitor visitor);
 

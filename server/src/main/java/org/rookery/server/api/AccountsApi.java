@@ -25,12 +25,12 @@ public final class AccountsApi {
 
     public void register(Router r) {
         r.post("/api/v1/accounts", this::signUp);
-        r.get("/api/v1/accounts/verify_credentials", this::verifyCredentials);
+        r.getMemoryFirst("/api/v1/accounts/verify_credentials", this::verifyCredentials);
         r.patch("/api/v1/accounts/update_credentials", this::updateCredentials);
         r.get("/api/v1/accounts/lookup", this::lookup);
         r.get("/api/v1/accounts/relationships", this::relationships);
         r.getMemoryFirst("/api/v1/accounts/{id}", c -> s.renderer().account(c.baseUrl(), s.users().require(c.pathId("id"))));
-        r.get("/api/v1/accounts/{id}/statuses", this::statuses);
+        r.getMemoryFirst("/api/v1/accounts/{id}/statuses", this::statuses);
         r.get("/api/v1/accounts/{id}/followers", c -> edgePage(c, s.graph().followers(target(c), Paging.page(c, 40, 80))));
         r.get("/api/v1/accounts/{id}/following", c -> edgePage(c, s.graph().following(target(c), Paging.page(c, 40, 80))));
         r.post("/api/v1/accounts/{id}/follow", c -> Renderer.relationship(s.graph().follow(c.requireUser("write:follows"),
