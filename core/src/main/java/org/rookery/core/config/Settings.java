@@ -60,7 +60,7 @@ public final class Settings {
     public static final ConfigKey<Integer> MAX_INFLIGHT_REQUESTS = intKey("rookery.http.max.inflight.requests", 1024,
             "Public API requests handled at once; more are shed at once with 503 and Retry-After: 1 instead of queueing without bound. 0: no limit. The admin port is not limited.");
     public static final ConfigKey<Boolean> HTTP_MEMORY_FIRST = boolKey("rookery.http.memory.first", true,
-            "Try the reads that memory usually answers (home timeline, a status, an account or an account's statuses by id, verify_credentials, instance) on the event loop first, and hand them to the blocking-task executor only when they need the disk: saves two thread hand-offs per read. false: every request runs on the blocking-task executor.");
+            "Try the reads that memory usually answers (home timeline; a status or its context, an account, its statuses, followers or following by id; verify_credentials; instance) on the event loop first, and hand them to the blocking-task executor only when they need the disk: saves two thread hand-offs per read. false: every request runs on the blocking-task executor.");
     public static final ConfigKey<Integer> HTTP_MEMORY_FIRST_MAX_INFLIGHT = intKey("rookery.http.memory.first.max.inflight", 16,
             "Memory-first reads are tried on the event loop only while fewer API requests than this are in flight (counted by rookery.http.max.inflight.requests; with that limit off they always are). A busier server hands them straight to the blocking-task executor: measured at saturation on 2 cores, event-loop reads held fewer reads a second.");
     public static final ConfigKey<Integer> COMMIT_QUEUE_MAX = intKey("rookery.store.commit.queue.max", 10_000,

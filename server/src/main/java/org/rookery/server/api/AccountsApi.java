@@ -31,8 +31,8 @@ public final class AccountsApi {
         r.get("/api/v1/accounts/relationships", this::relationships);
         r.getMemoryFirst("/api/v1/accounts/{id}", c -> s.renderer().account(c.baseUrl(), s.users().require(c.pathId("id"))));
         r.getMemoryFirst("/api/v1/accounts/{id}/statuses", this::statuses);
-        r.get("/api/v1/accounts/{id}/followers", c -> edgePage(c, s.graph().followers(target(c), Paging.page(c, 40, 80))));
-        r.get("/api/v1/accounts/{id}/following", c -> edgePage(c, s.graph().following(target(c), Paging.page(c, 40, 80))));
+        r.getMemoryFirst("/api/v1/accounts/{id}/followers", c -> edgePage(c, s.graph().followers(target(c), Paging.page(c, 40, 80))));
+        r.getMemoryFirst("/api/v1/accounts/{id}/following", c -> edgePage(c, s.graph().following(target(c), Paging.page(c, 40, 80))));
         r.post("/api/v1/accounts/{id}/follow", c -> Renderer.relationship(s.graph().follow(c.requireUser("write:follows"),
                 target(c), c.params().bool("reblogs", true), c.params().bool("notify", false))));
         r.post("/api/v1/accounts/{id}/unfollow", c -> Renderer.relationship(

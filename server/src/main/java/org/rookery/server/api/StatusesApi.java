@@ -25,7 +25,7 @@ public final class StatusesApi {
         r.getMemoryFirst("/api/v1/statuses/{id}", c -> render(c, s.tweets().visible(c.viewerId(), c.pathId("id"))
                 .orElseThrow(RookeryException::notFound)));
         r.delete("/api/v1/statuses/{id}", this::delete);
-        r.get("/api/v1/statuses/{id}/context", this::context);
+        r.getMemoryFirst("/api/v1/statuses/{id}/context", this::context);
         r.post("/api/v1/statuses/{id}/favourite", c -> {
             long me = c.requireUser("write:favourites");
             return render(c, s.tweets().favourite(me, c.pathId("id")));

@@ -171,6 +171,42 @@ class StatusesApiTest {
         assertThat(api.get("/api/v1/statuses/" + rootId).ok().get("replies_count").asInt()).isEqualTo(1);
     }
 
+    /** A thread's context is memory-first: read again it is answered on the event loop, with the replies and blocks of now. */
+    @Test
+    void contextReadFromMemoryIsTheThreadOfNow() {
+        User ann = api.newUser("memthreadA");
+        User bob = api.newUser("memthreadB");
+        User cat = api.newUser("memthreadC");
+        String rootId = api.postStatus(ann, "root").get("id").asText();
+        String replyId = api.postStatus(bob, Map.of("status", "reply", "in_reply_to_id", rootId)).get("id").asText();
+        String path = "/api/v1/statuses/" + replyId + "/context";
+        JsonNode first = api.get(path, cat.token()).ok(); // loads what memory lacks
+        double served = server.memoryFirstRequests("served");
+        JsonNode again = api.get(path, cat.token()).ok();
+        assertThat(server.memoryFirstRequests("served")).as("answered from memory").isEqualTo(served + 1);
+        assertValid("Context", again);
+        assertThat(again).isEqualTo(first);
+        assertThat(ids(again.get("ancestors"))).containsExactly(rootId);
+        assertThat(again.get("descendants")).isEmpty();
+
+        String deeper = api.postStatus(ann, Map.of("status", "deeper", "in_reply_to_id", replyId)).get("id").asText();
+        api.get(path, cat.token()).ok();
+        served = server.memoryFirstRequests("served");
+        JsonNode after = api.get(path, cat.token()).ok();
+        assertThat(server.memoryFirstRequests("served")).as("answered from memory").isEqualTo(served + 1);
+        assertThat(ids(after.get("descendants"))).containsExactly(deeper);
+
+        // cat blocks ann: ann's posts leave cat's view of the thread, from memory too.
+        api.post("/api/v1/accounts/" + ann.id() + "/block", cat.token()).ok();
+        api.get(path, cat.token()).ok();
+        served = server.memoryFirstRequests("served");
+        JsonNode blocked = api.get(path, cat.token()).ok();
+        assertThat(server.memoryFirstRequests("served")).as("answered from memory").isEqualTo(served + 1);
+        assertThat(blocked.get("ancestors")).isEmpty();
+        assertThat(blocked.get("descendants")).isEmpty();
+        api.get("/api/v1/statuses/99999999999/context", cat.token()).expect(404);
+    }
+
     @Test
     void replyToAMissingStatusIs422AndPostsNothing() {
         User u = api.newUser("orphan");
