@@ -152,6 +152,23 @@ public final class ApiClient {
 
     // ---- requests -----------------------------------------------------------------------------
 
+    /**
+     * GETs a memory-first route twice (each 200): the first read loads what memory lacks, the second
+     * must be answered on the event loop ({@code served} + 1). Returns both answers, first then second.
+     */
+    public JsonNode[] getTwiceFromMemory(String path, @Nullable String token) {
+        JsonNode first = get(path, token).ok();
+        double served = server.memoryFirstRequests("served");
+        JsonNode again = get(path, token).ok();
+        assertThat(server.memoryFirstRequests("served")).as("%s answered from memory", path).isEqualTo(served + 1);
+        return new JsonNode[] {first, again};
+    }
+
+    /** The answer of {@link #getTwiceFromMemory}'s second read. */
+    public JsonNode getFromMemory(String path, @Nullable String token) {
+        return getTwiceFromMemory(path, token)[1];
+    }
+
     public Response get(String path) {
         return send("GET", path, null, null, Map.of());
     }
