@@ -292,9 +292,10 @@ final class Bench {
 
     /**
      * Waits until the server has digested the load: every consumer of the event log has applied the
-     * load's events (a million imported follows are a million events) and RocksDB has no compaction
-     * left to do. Otherwise the measurement pays for the load, and the figures depend on how big the
-     * graph was rather than on the workload.
+     * load's events (a million imported follows are a million events), RocksDB has no compaction
+     * left to do, and a server that has just started has rebuilt its recently active users' home
+     * timelines (its cold start). Otherwise the measurement pays for the load or the restart, and
+     * the figures depend on how big the graph was rather than on the workload.
      */
     private void settle(String key) throws InterruptedException {
         long timeoutNanos = o.settleTimeout.toNanos();
@@ -307,8 +308,9 @@ final class Bench {
         while (m != null && !settled(m) && System.nanoTime() - t0 < timeoutNanos) {
             if (System.nanoTime() - lastPrint > TimeUnit.SECONDS.toNanos(10)) {
                 lastPrint = System.nanoTime();
-                out.printf(Locale.ROOT, "  settling: consumers %,.0f events behind, compaction %,.0f MB pending (%.0f s)%n",
-                        m.consumerLagEvents(), pendingMb(m), (lastPrint - t0) / 1e9);
+                out.printf(Locale.ROOT, "  settling: consumers %,.0f events behind, compaction %,.0f MB pending, "
+                        + "%,.0f timelines left to rebuild (%.0f s)%n",
+                        m.consumerLagEvents(), pendingMb(m), warmupPending(m), (lastPrint - t0) / 1e9);
             }
             TimeUnit.MILLISECONDS.sleep(500); // polling a remote server's metrics; there is nothing to await locally
             m = scrape();
@@ -320,14 +322,21 @@ final class Bench {
         if (m == null) {
             out.println("Settle: the admin port did not answer; measuring without waiting");
         } else {
-            out.printf(Locale.ROOT, "Settle: %s in %.1f s (consumers %,.0f events behind, compaction %,.0f MB pending)%n",
-                    done ? "event log applied and compactions done" : "gave up waiting", seconds,
-                    m.consumerLagEvents(), pendingMb(m));
+            out.printf(Locale.ROOT, "Settle: %s in %.1f s (consumers %,.0f events behind, compaction %,.0f MB pending, "
+                    + "%,.0f timelines left to rebuild)%n",
+                    done ? "event log applied, compactions and cold start done" : "gave up waiting", seconds,
+                    m.consumerLagEvents(), pendingMb(m), warmupPending(m));
         }
     }
 
     private static boolean settled(ServerMetrics m) {
-        return m.consumerLagEvents() == 0 && !(m.compactionPendingBytes() > 0) && !(m.compactionsRunning() > 0);
+        return m.consumerLagEvents() == 0 && !(m.compactionPendingBytes() > 0) && !(m.compactionsRunning() > 0)
+                && !(m.warmupPending() > 0);
+    }
+
+    private static double warmupPending(ServerMetrics m) {
+        double n = m.warmupPending();
+        return Double.isNaN(n) ? 0 : n;
     }
 
     private static double pendingMb(ServerMetrics m) {

@@ -24,28 +24,38 @@ import org.rookery.core.timeline.TweetIndex;
 import org.rookery.core.tweets.TweetService;
 import org.rookery.core.users.UserService;
 import org.rookery.embedded.RocksStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Wires the home-timeline machinery: the in-memory timeline store, the tweet index, the fanout
- * consumer of the event log, reads with reconstruction, the hourly eviction of inactive users, and
- * their metrics. Thread-safe; {@link #close} stops the consumer and the sweeper.
+ * consumer of the event log, reads with reconstruction, the hourly eviction of inactive users, the
+ * writing of users' activity records each second, and their metrics. Thread-safe; {@link #close}
+ * stops the consumer and the sweeper and writes the last activity records.
  */
 public final class Timelines implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Timelines.class);
+
     private final TimelineStore store;
     private final TweetIndex index;
     private final FanoutService fanout;
     private final HomeTimelineService reads;
     private final ConsumerLoop loop;
     private final ScheduledExecutorService sweeper;
+    private final ScheduledExecutorService activityWriter;
+
+    /** How often the activity noted by reads and sign-ins is written ({@link HomeTimelineService#flushActivity}). */
+    private static final long ACTIVITY_FLUSH_MS = 1_000;
 
     private Timelines(TimelineStore store, TweetIndex index, FanoutService fanout, HomeTimelineService reads,
-                      ConsumerLoop loop, ScheduledExecutorService sweeper) {
+                      ConsumerLoop loop, ScheduledExecutorService sweeper, ScheduledExecutorService activityWriter) {
         this.store = store;
         this.index = index;
         this.fanout = fanout;
         this.reads = reads;
         this.loop = loop;
         this.sweeper = sweeper;
+        this.activityWriter = activityWriter;
     }
 
     static Timelines start(Config config, RocksStore log, UserService users, GraphService graph, TweetService tweets,
@@ -83,12 +93,29 @@ public final class Timelines implements AutoCloseable {
             rates.setActiveReaders(store.residentUsers());
             reads.expireClosedPullRanges();
         }, 1, 60, TimeUnit.MINUTES);
-        Timelines t = new Timelines(store, index, fanout, reads, loop, sweeper);
+        // Its own thread: the sweeper is busy for minutes with the cold-start rebuild below.
+        ScheduledExecutorService activityWriter = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rookery-activity-writer");
+            t.setDaemon(true);
+            return t;
+        });
+        activityWriter.scheduleWithFixedDelay(() -> writeActivity(reads), ACTIVITY_FLUSH_MS, ACTIVITY_FLUSH_MS,
+                TimeUnit.MILLISECONDS);
+        Timelines t = new Timelines(store, index, fanout, reads, loop, sweeper, activityWriter);
         t.bindMetrics(registry);
         loop.start();
         // Cold start: rebuild the recently active users in the background; reads meanwhile reconstruct on demand.
-        sweeper.execute(() -> reads.warm(clock.millis() - active.toMillis(), () -> sweeper.isShutdown()));
+        reads.warmInBackground(clock.millis() - active.toMillis(), sweeper, sweeper::isShutdown);
         return t;
+    }
+
+    /** Writes the activity noted since the last call; a failure is logged (the users' next activity notes them again). */
+    private static void writeActivity(HomeTimelineService reads) {
+        try {
+            reads.flushActivity();
+        } catch (RuntimeException e) {
+            log.warn("Writing activity records failed: {}", e.toString());
+        }
     }
 
     private void bindMetrics(MeterRegistry registry) {
@@ -116,6 +143,9 @@ public final class Timelines implements AutoCloseable {
                 .description("Followers held by the fanout follower cache (4 bytes each)").register(registry);
         Gauge.builder("rookery.fanout.follower.cache.bytes", fanout, f -> f.followerCache()[2])
                 .description("Memory held by the fanout follower cache, as rookery.fanout.follower.cache.mb counts it")
+                .register(registry);
+        Gauge.builder("rookery.timeline.warmup.pending", reads, HomeTimelineService::warmPending)
+                .description("Recently active users the cold-start rebuild has still to go through (0: done)")
                 .register(registry);
         FunctionCounter.builder("rookery.timeline.reconstructions", reads, HomeTimelineService::reconstructions)
                 .register(registry);
@@ -148,6 +178,14 @@ public final class Timelines implements AutoCloseable {
     @Override
     public void close() {
         sweeper.shutdownNow();
+        activityWriter.shutdown();
+        try {
+            if (activityWriter.awaitTermination(10, TimeUnit.SECONDS)) {
+                writeActivity(reads);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         loop.close();
     }
 }

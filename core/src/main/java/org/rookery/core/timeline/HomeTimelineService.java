@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.config.Settings;
@@ -25,6 +27,7 @@ import org.rookery.core.store.Bytes;
 import org.rookery.core.store.KeyValueStore;
 import org.rookery.core.store.MemoryOnly;
 import org.rookery.core.store.Table;
+import org.rookery.core.store.WriteBatch;
 import org.rookery.core.tweets.TweetService;
 import org.rookery.core.users.UserService;
 
@@ -59,7 +62,14 @@ public final class HomeTimelineService {
     private final RateTracker rates;
     private final InstantSource clock;
     private final Map<Long, CompletableFuture<Void>> rebuilding = new ConcurrentHashMap<>();
-    private final Map<Long, Long> activityPersisted = new ConcurrentHashMap<>();
+    /** When each user's activity was last noted (to be written, or written): at most once an hour. */
+    private final Map<Long, Long> activityNoted = new ConcurrentHashMap<>();
+    private final Object activityLock = new Object();
+    /** Activity noted and not yet written: user ids and times in turn, guarded by {@code activityLock}. */
+    private long[] pendingActivity = new long[64];
+    private int pendingActivityCount;
+    /** Set by whoever starts the cold start, then counted down by the thread that runs it. */
+    private volatile int warmPending;
     private final AtomicLong reconstructions = new AtomicLong();
     private final AtomicLong reconstructionNanos = new AtomicLong();
 
@@ -134,20 +144,70 @@ public final class HomeTimelineService {
     }
 
     /**
-     * Notes that {@code userId} is active (a home read, a sign-in), durably at most once an hour per
-     * user, so that after a restart the recently active users can be rebuilt first.
+     * Notes that {@code userId} is active (a home read, a sign-in), at most once an hour per user, so
+     * that after a restart the recently active users can be rebuilt first. Costs a map lookup: the
+     * record is written by the next {@link #flushActivity}, which {@code Timelines} runs every second
+     * and on close, so a read never waits for a commit. A crash loses at most the last second's
+     * records: they only order the cold-start rebuild, and a user whose record is lost is rebuilt
+     * by their next read instead.
      */
     public void recordActivity(long userId, long nowMillis) {
-        Long last = activityPersisted.get(userId);
+        Long last = activityNoted.get(userId);
         if (last != null && nowMillis - last < ACTIVITY_GRANULARITY_MS) {
             return;
         }
-        MemoryOnly.refuseIfActive(); // before the mark, or the commit that follows would never be made
-        activityPersisted.put(userId, nowMillis);
-        store.commit(new org.rookery.core.store.WriteBatch().put(Table.META, activeKey(userId), Bytes.key(nowMillis)));
+        activityNoted.put(userId, nowMillis);
+        synchronized (activityLock) {
+            if (pendingActivityCount + 2 > pendingActivity.length) {
+                pendingActivity = Arrays.copyOf(pendingActivity, pendingActivity.length * 2);
+            }
+            pendingActivity[pendingActivityCount++] = userId;
+            pendingActivity[pendingActivityCount++] = nowMillis;
+        }
     }
 
-    /** Users active since {@code sinceMillis}, most recently active first (from the durable record). */
+    /** Most activity records in one commit. */
+    private static final int ACTIVITY_BATCH = 4096;
+
+    /**
+     * Writes the activity noted since the last flush, in commits of up to {@value #ACTIVITY_BATCH}
+     * records; returns how many were written. If a commit fails, its users are noted as not yet
+     * recorded (their next activity tries again) and the failure is thrown.
+     */
+    public int flushActivity() {
+        long[] pending;
+        int n;
+        synchronized (activityLock) {
+            pending = pendingActivity;
+            n = pendingActivityCount;
+            if (n == 0) {
+                return 0;
+            }
+            pendingActivity = new long[64];
+            pendingActivityCount = 0;
+        }
+        for (int from = 0; from < n; from += 2 * ACTIVITY_BATCH) {
+            int to = Math.min(n, from + 2 * ACTIVITY_BATCH);
+            WriteBatch batch = new WriteBatch();
+            for (int i = from; i < to; i += 2) {
+                batch.put(Table.META, activeKey(pending[i]), Bytes.key(pending[i + 1]));
+            }
+            try {
+                store.commit(batch);
+            } catch (RuntimeException e) {
+                for (int i = from; i < n; i += 2) {
+                    activityNoted.remove(pending[i], pending[i + 1]);
+                }
+                throw e;
+            }
+        }
+        return n / 2;
+    }
+
+    /**
+     * Users active since {@code sinceMillis}, most recently active first (from the durable record).
+     * Users recorded within the hour are noted as such, so their next read does not record them again.
+     */
     public long[] activeSince(long sinceMillis) {
         List<long[]> found = new ArrayList<>();
         store.scan(Table.META, ACTIVE_PREFIX, null, false, (k, v) -> {
@@ -157,6 +217,12 @@ public final class HomeTimelineService {
             }
             return true;
         });
+        long now = clock.millis();
+        for (long[] f : found) {
+            if (now - f[1] < ACTIVITY_GRANULARITY_MS) {
+                activityNoted.putIfAbsent(f[0], f[1]);
+            }
+        }
         found.sort((a, b) -> Long.compare(b[1], a[1]));
         return found.stream().mapToLong(a -> a[0]).toArray();
     }
@@ -166,18 +232,44 @@ public final class HomeTimelineService {
      * first, until the memory budget is full or {@code stop} says so. Reads meanwhile reconstruct on
      * demand, sharing any rebuild already running for the same user. Returns how many were rebuilt.
      */
-    public int warm(long sinceMillis, java.util.function.BooleanSupplier stop) {
+    public int warm(long sinceMillis, BooleanSupplier stop) {
+        long[] users = activeSince(sinceMillis);
+        warmPending = users.length;
+        return warm(users, stop);
+    }
+
+    /**
+     * Starts the cold start on {@code executor}: reads who was active since {@code sinceMillis} now
+     * (so {@link #warmPending} counts them from this call on) and rebuilds them there.
+     */
+    public void warmInBackground(long sinceMillis, Executor executor, BooleanSupplier stop) {
+        long[] users = activeSince(sinceMillis);
+        warmPending = users.length;
+        executor.execute(() -> warm(users, stop));
+    }
+
+    private int warm(long[] users, BooleanSupplier stop) {
         int n = 0;
-        for (long user : activeSince(sinceMillis)) {
-            if (stop.getAsBoolean() || timelines.residentUsers() >= timelines.maxResidentUsers()) {
-                break;
+        try {
+            for (long user : users) {
+                if (stop.getAsBoolean() || timelines.residentUsers() >= timelines.maxResidentUsers()) {
+                    break;
+                }
+                if (timelines.slotOf(user) < 0) {
+                    reconstruct(user);
+                    n++;
+                }
+                warmPending--;
             }
-            if (timelines.slotOf(user) < 0) {
-                reconstruct(user);
-                n++;
-            }
+        } finally {
+            warmPending = 0;
         }
         return n;
+    }
+
+    /** Users the cold-start rebuild has still to go through; 0 once it is done (or was never started). */
+    public int warmPending() {
+        return warmPending;
     }
 
     /** One page of {@code viewerId}'s home timeline, newest first. */

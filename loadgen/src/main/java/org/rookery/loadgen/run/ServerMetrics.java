@@ -177,6 +177,11 @@ public final class ServerMetrics {
         return sum("rookery_consumer_lag_events");
     }
 
+    /** Users the server's cold-start rebuild has still to go through; NaN if the server does not say. */
+    public double warmupPending() {
+        return max("rookery_timeline_warmup_pending");
+    }
+
     /** RocksDB's estimate of the bytes compaction still has to rewrite; NaN if the server does not say. */
     public double compactionPendingBytes() {
         return max("rookery_store_compaction_pending_bytes");

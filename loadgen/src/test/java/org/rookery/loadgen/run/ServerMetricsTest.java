@@ -19,6 +19,7 @@ class ServerMetricsTest {
             rookery_consumer_lag_seconds{consumer="notifications"} 9.0
             rookery_fanout_deliveries_total 12345.0
             rookery_timeline_bytes_per_entry 9.5
+            rookery_timeline_warmup_pending 4200.0
             rookery_http_requests_total{method="GET",route="/a \\"quoted\\", b",status="200"} 7.0 1700000000000
             rookery_cache_gets_total{cache="tweets",result="hit"} 990.0
             rookery_cache_gets_total{cache="tweets",result="miss"} 10.0
@@ -36,6 +37,7 @@ class ServerMetricsTest {
         assertThat(m.fanoutLagSeconds()).as("the fanout consumer's, not the notifications'").isEqualTo(0.25);
         assertThat(m.fanoutDeliveries()).isEqualTo(12345);
         assertThat(m.timelineBytesPerEntry()).isEqualTo(9.5);
+        assertThat(m.warmupPending()).as("the cold start's users left, which settling waits for").isEqualTo(4200);
         assertThat(m.caches()).containsExactly("counters", "tweets");
         assertThat(m.cacheGets("tweets", "hit")).isEqualTo(990);
         assertThat(m.cacheGets("tweets", "miss")).isEqualTo(10);
@@ -65,6 +67,7 @@ class ServerMetricsTest {
         ServerMetrics m = ServerMetrics.parse("up 1\n");
 
         assertThat(m.fanoutLagSeconds()).isNaN();
+        assertThat(m.warmupPending()).isNaN();
         assertThat(m.fanoutDeliveries()).isZero();
     }
 

@@ -17,10 +17,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.auth.OAuthService;
@@ -63,8 +59,6 @@ public final class BulkApi {
     private static final Logger log = LoggerFactory.getLogger(BulkApi.class);
     private static final byte[] APP_KEY = Bytes.utf8("bulk:app:" + APP_NAME);
     private static final int TOKEN_CHUNK = 1000;
-    /** Concurrent activity writes when marking imported accounts active (they share group commits). */
-    private static final int ACTIVITY_WRITERS = 64;
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
     private final UserService users;
@@ -180,35 +174,16 @@ public final class BulkApi {
 
     /**
      * Marks accounts active now, as a sign-in does ({@link HomeTimelineService#recordActivity}): a
-     * restart rebuilds recently active users' timelines first. The writes run concurrently so they
-     * share group commits. Fanout delivers to users whose home timeline is in memory, which a first
-     * home read (or a restart's warm-up) puts there.
+     * restart rebuilds recently active users' timelines first. The records are written before the
+     * import answers, a few thousand to a commit. Fanout delivers to users whose home timeline is in
+     * memory, which a first home read (or a restart's warm-up) puts there.
      */
     private void markActive(long[] ids) {
         long now = clock.millis();
-        int writers = Math.min(ACTIVITY_WRITERS, ids.length);
-        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<?>> running = new ArrayList<>(writers);
-            for (int w = 0; w < writers; w++) {
-                int first = w;
-                running.add(ex.submit(() -> {
-                    for (int i = first; i < ids.length; i += writers) {
-                        home.recordActivity(ids[i], now);
-                    }
-                }));
-            }
-            for (Future<?> f : running) {
-                f.get();
-            }
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while marking accounts active", e);
+        for (long id : ids) {
+            home.recordActivity(id, now);
         }
+        home.flushActivity();
     }
 
     // ---- follows --------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ class AdminMetricsTest {
                 .containsPattern(sample("rookery_timeline_bytes_per_entry", ""))
                 .containsPattern(sample("rookery_timeline_entries", ""))
                 .containsPattern(sample("rookery_timeline_bytes", ""))
+                .containsPattern(sample("rookery_timeline_warmup_pending", ""))
                 .containsPattern(sample("rookery_http_inflight_requests", ""))
                 .containsPattern(sample("rookery_http_shed_requests_total", ""))
                 .containsPattern(sample("rookery_http_memory_first_requests_total", "outcome=\"served\""))

@@ -6,6 +6,7 @@ import static org.rookery.server.testing.MastodonSchema.assertEachValid;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -191,6 +192,39 @@ class HomeTimelineApiTest {
         api.postStatus(writer, "after restart");
         awaitFanout();
         assertThat(home(reader)).containsExactly("after restart", "survives");
+    }
+
+    /**
+     * A home read (or a sign-in) notes the user as active without waiting for a commit; the record is
+     * written within seconds. After a restart the recently active are rebuilt before they come back (the cold
+     * start, whose progress the server publishes). A returning reader's record is recent, so their
+     * first home read writes nothing and, once the status it shows is cached, is answered from memory.
+     */
+    @Test
+    void aReturningReadersTimelineIsRebuiltAtStartAndTheirFirstReadWritesNothing() {
+        User reader = api.newUser("returning");
+        User writer = api.newUser("regular");
+        follow(reader, writer, true);
+        assertThat(home(reader)).isEmpty(); // a read: the reader is active
+        String post = api.postStatus(writer, "while you were away").get("id").asText();
+        awaitFanout();
+        long readerId = Long.parseLong(reader.id());
+        eventually(() -> server.server().timelines().reads().activeSince(0),
+                active -> Arrays.stream(active).anyMatch(id -> id == readerId));
+
+        server.restart();
+        eventually(() -> gauge("rookery.timeline.warmup.pending"), n -> n == 0);
+        assertThat(server.server().timelines().store().slotOf(readerId)).as("rebuilt before any read").isNotNegative();
+        api.get("/api/v1/statuses/" + post, reader.token()).ok(); // the status, its author and the token cached
+        double committed = gauge("rookery.store.batches.committed");
+        double served = server.memoryFirstRequests("served");
+        assertThat(home(reader)).containsExactly("while you were away");
+        assertThat(server.memoryFirstRequests("served")).as("answered from memory").isEqualTo(served + 1);
+        assertThat(gauge("rookery.store.batches.committed")).as("nothing written").isEqualTo(committed);
+    }
+
+    private static double gauge(String name) {
+        return server.server().registry().get(name).gauge().value();
     }
 
     /**
