@@ -41,7 +41,7 @@ public final class NotificationsApi {
     }
 
     public void register(Router r) {
-        r.get("/api/v1/notifications", this::list);
+        r.getMemoryFirst("/api/v1/notifications", this::list);
         r.get("/api/v1/notifications/{id}", this::show);
         r.post("/api/v1/notifications/clear", c -> {
             notifications.clear(c.requireUser("write:notifications"));

@@ -346,6 +346,33 @@ class NotificationsApiTest {
         api.get("/api/v1/notifications/" + id, me.token()).expect(404);
     }
 
+    /**
+     * The list is read on the event loop from memory first (the memtables and the block cache): what
+     * it answers there is the list of now, new notifications, dismissals and filters included.
+     */
+    @Test
+    void notificationsReadFromMemoryAreTheNotificationsOfNow() {
+        User me = api.newUser("remembered");
+        User bob = api.newUser("rememberer");
+        String status = post(me, "remember me");
+        api.post("/api/v1/statuses/" + status + "/favourite", bob.token()).ok();
+        awaitCount(me, 1);
+        JsonNode[] reads = api.getTwiceFromMemory("/api/v1/notifications", me.token());
+        assertThat(reads[1]).isEqualTo(reads[0]);
+
+        String mention = post(bob, "@" + me.username() + " and now");
+        awaitCount(me, 2);
+        JsonNode now = api.getFromMemory("/api/v1/notifications", me.token());
+        assertEachValid("Notification", now);
+        assertThat(field(now, "/type")).containsExactly("mention", "favourite");
+        assertThat(now.get(0).at("/status/id").asText()).isEqualTo(mention);
+        assertThat(now.get(1).at("/status/favourites_count").asInt()).isEqualTo(1);
+
+        api.post("/api/v1/notifications/" + now.get(0).get("id").asText() + "/dismiss", me.token()).ok();
+        assertThat(field(api.getFromMemory("/api/v1/notifications", me.token()), "/type")).containsExactly("favourite");
+        assertThat(api.getFromMemory("/api/v1/notifications?types[]=mention", me.token())).isEmpty();
+    }
+
     @Test
     void notificationsNeedAUserTokenWithTheNotificationsScopes() {
         User me = api.newUser("scoped");
