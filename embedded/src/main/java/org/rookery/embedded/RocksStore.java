@@ -569,6 +569,9 @@ public final class RocksStore implements KeyValueStore, EventLog {
         if (table == Table.COUNTERS && counters != null) {
             return multiGet(table, List.of(key)).get(0);
         }
+        if (MemoryOnly.active()) {
+            return readManyFromMemory(table, List.of(key)).get(0);
+        }
         enter();
         try {
             return db.get(tables[table.ordinal()], key);
@@ -592,7 +595,39 @@ public final class RocksStore implements KeyValueStore, EventLog {
         if (table == Table.COUNTERS && counters != null) {
             return cachedCounters(counters, keys);
         }
-        return readMany(table, keys);
+        return MemoryOnly.active() ? readManyFromMemory(table, keys) : readMany(table, keys);
+    }
+
+    /**
+     * Values for {@code keys} from memory only, inside a {@link MemoryOnly} scope: RocksDB's
+     * {@code keyMayExist} under the block-cache read tier does no I/O, and it is authoritative both
+     * ways where it answers: false means absent (memtables, filters and cached blocks ruled the key
+     * out), and true with the value filled is the value a {@code get} would return. True without a
+     * value means a block on disk would decide, and throws {@link WouldBlockException}. Not used for
+     * {@code Table.COUNTERS} while the {@link CounterCache} keeps them. ({@code containsEach} comes here
+     * through {@code multiGet}.) Two other ways do not work: RocksJava's byte-array {@code multiGet}
+     * under {@link ReadTier#BLOCK_CACHE_TIER} answers a key on disk only with null, as if absent, and
+     * {@code multiGetByteBuffers} under that tier reported such a key as found, having read it.
+     */
+    private List<byte @Nullable []> readManyFromMemory(Table table, List<byte[]> keys) {
+        ColumnFamilyHandle cf = tables[table.ordinal()];
+        byte[][] out = new byte[keys.size()][];
+        Holder<byte[]> value = new Holder<>();
+        admit();
+        try {
+            for (int i = 0; i < out.length; i++) {
+                value.setValue(null);
+                if (db.keyMayExist(cf, memoryTier, keys.get(i), value)) {
+                    out[i] = value.getValue();
+                    if (out[i] == null) {
+                        throw WouldBlockException.get(); // may exist; finding out needs a block from disk
+                    }
+                }
+            }
+            return Arrays.asList(out);
+        } finally {
+            exit();
+        }
     }
 
     private List<byte @Nullable []> readMany(Table table, List<byte[]> keys) {
@@ -601,41 +636,6 @@ public final class RocksStore implements KeyValueStore, EventLog {
             return db.multiGetAsList(Collections.nCopies(keys.size(), tables[table.ordinal()]), keys);
         } catch (RocksDBException e) {
             throw failure("multiGet from " + cfName(table), e);
-        } finally {
-            exit();
-        }
-    }
-
-    /**
-     * Which keys exist. Inside a {@link MemoryOnly} scope it asks RocksDB's {@code keyMayExist} for each
-     * key, which does no I/O: memtables, block cache and the bloom filters answer, and a key that
-     * may exist but whose value memory does not hold throws {@link WouldBlockException}. (RocksJava's
-     * {@code multiGetByteBuffers} reported a key on disk only as found under
-     * {@link ReadTier#BLOCK_CACHE_TIER}, having read it, so that tier is not used here.)
-     */
-    @Override
-    public boolean[] containsEach(Table table, List<byte[]> keys) {
-        requireNonNull(table, "table");
-        requireNonNull(keys, "keys");
-        if (!MemoryOnly.active() || keys.isEmpty() || (table == Table.COUNTERS && counters != null)) {
-            return KeyValueStore.super.containsEach(table, keys);
-        }
-        ColumnFamilyHandle cf = tables[table.ordinal()];
-        boolean[] out = new boolean[keys.size()];
-        Holder<byte[]> value = new Holder<>();
-        admit();
-        try {
-            for (int i = 0; i < out.length; i++) {
-                byte[] key = requireNonNull(keys.get(i), "keys contains null");
-                value.setValue(null);
-                if (db.keyMayExist(cf, memoryTier, key, value)) {
-                    if (value.getValue() == null) {
-                        throw WouldBlockException.get(); // may exist; finding out needs a block from disk
-                    }
-                    out[i] = true;
-                }
-            }
-            return out;
         } finally {
             exit();
         }

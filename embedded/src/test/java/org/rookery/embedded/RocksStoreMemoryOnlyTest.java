@@ -12,12 +12,13 @@ import org.rookery.core.store.MemoryOnly;
 import org.rookery.core.store.Table;
 import org.rookery.core.store.WouldBlockException;
 import org.rookery.core.store.WriteBatch;
+import org.rookery.core.tweets.TweetService;
 
 /**
  * Inside a {@link MemoryOnly} scope (an event loop trying a read) the store answers only what memory
- * holds: {@link RocksStore#containsEach} and {@link RocksStore#scan} from the memtables and the block
- * cache, refusing where a block is on disk only; every other read and every commit refuses at once
- * and applies nothing.
+ * holds: {@link RocksStore#get}, {@link RocksStore#multiGet}, {@link RocksStore#containsEach} and
+ * {@link RocksStore#scan} from the memtables and the block cache, refusing where a block is on disk
+ * only; counters the counter cache does not hold and every commit refuse at once, applying nothing.
  */
 class RocksStoreMemoryOnlyTest {
     @TempDir
@@ -25,6 +26,7 @@ class RocksStoreMemoryOnlyTest {
 
     private static final byte[] FAVOURITE = Bytes.key(100, 7);
     private static final byte[] ABSENT = Bytes.key(101, 7);
+    private static final byte[] TWEET = Bytes.key(100, 8);
 
     private RocksStore open() {
         return RocksStore.open(RocksStore.Options.builder(dir).partitions(1).build());
@@ -34,8 +36,26 @@ class RocksStoreMemoryOnlyTest {
     void answersFromTheMemtable() {
         try (RocksStore store = open()) {
             store.commit(new WriteBatch().put(Table.FAVOURITES, FAVOURITE, new byte[0]));
+            store.commit(new WriteBatch().put(Table.TWEETS, TWEET, new byte[] {1, 2, 3}));
             try (MemoryOnly.Scope s = MemoryOnly.enter()) {
                 assertThat(store.containsEach(Table.FAVOURITES, List.of(FAVOURITE, ABSENT))).containsExactly(true, false);
+                assertThat(store.get(Table.TWEETS, TWEET)).containsExactly(1, 2, 3);
+                assertThat(store.get(Table.TWEETS, ABSENT)).isNull();
+                assertThat(store.multiGet(Table.TWEETS, List.of(ABSENT, TWEET))).satisfiesExactly(
+                        v -> assertThat(v).isNull(), v -> assertThat(v).containsExactly(1, 2, 3));
+            }
+        }
+    }
+
+    @Test
+    void aKeyDeletedInTheMemtableIsAbsentThoughItsOldValueIsOnDisk() {
+        try (RocksStore store = open()) {
+            store.commit(new WriteBatch().put(Table.TWEETS, TWEET, new byte[] {1}));
+            store.flush();
+            store.commit(new WriteBatch().delete(Table.TWEETS, TWEET));
+            try (MemoryOnly.Scope s = MemoryOnly.enter()) {
+                assertThat(store.get(Table.TWEETS, TWEET)).isNull();
+                assertThat(store.containsEach(Table.TWEETS, List.of(TWEET))).containsExactly(false);
             }
         }
     }
@@ -57,10 +77,15 @@ class RocksStoreMemoryOnlyTest {
             try (MemoryOnly.Scope s = MemoryOnly.enter()) {
                 assertThatThrownBy(() -> store.containsEach(Table.FAVOURITES, List.of(ABSENT, FAVOURITE)))
                         .isInstanceOf(WouldBlockException.class);
+                assertThatThrownBy(() -> store.get(Table.FAVOURITES, FAVOURITE)).isInstanceOf(WouldBlockException.class);
+                assertThatThrownBy(() -> store.multiGet(Table.FAVOURITES, List.of(ABSENT, FAVOURITE)))
+                        .isInstanceOf(WouldBlockException.class);
             }
             assertThat(store.containsEach(Table.FAVOURITES, List.of(ABSENT, FAVOURITE))).containsExactly(false, true);
             try (MemoryOnly.Scope s = MemoryOnly.enter()) {
                 assertThat(store.containsEach(Table.FAVOURITES, List.of(ABSENT, FAVOURITE))).containsExactly(false, true);
+                assertThat(store.get(Table.FAVOURITES, FAVOURITE)).as("from the block cache").isEmpty();
+                assertThat(store.get(Table.FAVOURITES, ABSENT)).isNull();
             }
         }
     }
@@ -118,12 +143,12 @@ class RocksStoreMemoryOnlyTest {
     }
 
     @Test
-    void refusesOtherReadsAndCommitsWithoutApplyingThem() {
+    void refusesCountersNotCachedAndCommitsWithoutApplyingThem() {
+        byte[] counter = TweetService.counterKey(100, (byte) 3);
         try (RocksStore store = open()) {
-            store.commit(new WriteBatch().put(Table.FAVOURITES, FAVOURITE, new byte[] {1}));
+            store.commit(new WriteBatch().put(Table.FAVOURITES, FAVOURITE, new byte[] {1}).increment(Table.COUNTERS, counter, 5));
             try (MemoryOnly.Scope s = MemoryOnly.enter()) {
-                assertThatThrownBy(() -> store.get(Table.FAVOURITES, FAVOURITE)).isInstanceOf(WouldBlockException.class);
-                assertThatThrownBy(() -> store.multiGet(Table.FAVOURITES, List.of(FAVOURITE)))
+                assertThatThrownBy(() -> store.get(Table.COUNTERS, counter)).as("not in the counter cache yet")
                         .isInstanceOf(WouldBlockException.class);
                 assertThatThrownBy(() -> store.commit(new WriteBatch().put(Table.FAVOURITES, ABSENT, new byte[] {1})))
                         .isInstanceOf(WouldBlockException.class);
@@ -132,6 +157,10 @@ class RocksStoreMemoryOnlyTest {
             assertThat(MemoryOnly.active()).isFalse();
             assertThat(store.get(Table.FAVOURITES, FAVOURITE)).containsExactly(1);
             assertThat(store.get(Table.FAVOURITES, ABSENT)).isNull();
+            assertThat(Bytes.fromLittleEndian(store.get(Table.COUNTERS, counter))).isEqualTo(5);
+            try (MemoryOnly.Scope s = MemoryOnly.enter()) {
+                assertThat(Bytes.fromLittleEndian(store.get(Table.COUNTERS, counter))).as("cached by the read before").isEqualTo(5);
+            }
         }
     }
 }

@@ -22,17 +22,17 @@ public interface KeyValueStore extends AutoCloseable {
         boolean visit(byte[] key, byte[] value);
     }
 
+    /**
+     * The value at {@code key}, null if absent. Inside a {@link MemoryOnly} scope a store answers what
+     * its memory holds and throws {@link WouldBlockException} where finding out needs the disk, as
+     * {@link #multiGet}, {@link #containsEach} and {@link #scan} do; {@link #commit} always throws it there.
+     */
     byte @Nullable [] get(Table table, byte[] key);
 
     /** Values for {@code keys} in the same order, null where absent; one round trip. */
     List<byte @Nullable []> multiGet(Table table, List<byte[]> keys);
 
-    /**
-     * Whether each of {@code keys} exists, in the same order; one round trip. Inside a
-     * {@link MemoryOnly} scope a store answers what its memory holds and throws
-     * {@link WouldBlockException} for the rest, as {@link #scan} does; every other read and
-     * {@link #commit} throw it there.
-     */
+    /** Whether each of {@code keys} exists, in the same order; one round trip. */
     default boolean[] containsEach(Table table, List<byte[]> keys) {
         List<byte @Nullable []> values = multiGet(table, keys);
         boolean[] out = new boolean[values.size()];

@@ -27,8 +27,8 @@ public final class AccountsApi {
         r.post("/api/v1/accounts", this::signUp);
         r.getMemoryFirst("/api/v1/accounts/verify_credentials", this::verifyCredentials);
         r.patch("/api/v1/accounts/update_credentials", this::updateCredentials);
-        r.get("/api/v1/accounts/lookup", this::lookup);
-        r.get("/api/v1/accounts/relationships", this::relationships);
+        r.getMemoryFirst("/api/v1/accounts/lookup", this::lookup);
+        r.getMemoryFirst("/api/v1/accounts/relationships", this::relationships);
         r.getMemoryFirst("/api/v1/accounts/{id}", c -> s.renderer().account(c.baseUrl(), s.users().require(c.pathId("id"))));
         r.getMemoryFirst("/api/v1/accounts/{id}/statuses", this::statuses);
         r.getMemoryFirst("/api/v1/accounts/{id}/followers", c -> edgePage(c, s.graph().followers(target(c), Paging.page(c, 40, 80))));

@@ -42,7 +42,7 @@ public final class NotificationsApi {
 
     public void register(Router r) {
         r.getMemoryFirst("/api/v1/notifications", this::list);
-        r.get("/api/v1/notifications/{id}", this::show);
+        r.getMemoryFirst("/api/v1/notifications/{id}", this::show);
         r.post("/api/v1/notifications/clear", c -> {
             notifications.clear(c.requireUser("write:notifications"));
             return Map.of();

@@ -260,6 +260,19 @@ class AccountsApiTest {
     }
 
     @Test
+    void lookupReadFromMemoryIsTheProfileOfNow() {
+        User u = api.newUser("memlookup");
+        String path = "/api/v1/accounts/lookup?acct=" + u.username().toUpperCase(Locale.ROOT);
+        JsonNode[] reads = api.getTwiceFromMemory(path, null);
+        assertThat(reads[1]).isEqualTo(reads[0]);
+        assertThat(reads[1].get("id").asText()).isEqualTo(u.id());
+        api.patch("/api/v1/accounts/update_credentials", u.token(), ApiClient.form(Map.of("display_name", "Renamed"))).ok();
+        JsonNode now = api.getFromMemory(path, null);
+        assertValid("Account", now);
+        assertThat(now.get("display_name").asText()).isEqualTo("Renamed");
+    }
+
+    @Test
     void lookupFindsByHandleIgnoringCaseAndLocalDomain() {
         User u = api.newUser("Looked");
         for (String acct : List.of(u.username(), u.username().toUpperCase(Locale.ROOT), "@" + u.username(),

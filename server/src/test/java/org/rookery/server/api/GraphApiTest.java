@@ -210,6 +210,28 @@ class GraphApiTest {
     }
 
     @Test
+    void relationshipsReadFromMemoryAreTheRelationshipsOfNow() {
+        User viewer = api.newUser("memviewer");
+        User other = api.newUser("memother");
+        String path = "/api/v1/accounts/relationships?id[]=" + other.id() + "&id[]=999999";
+        JsonNode[] reads = api.getTwiceFromMemory(path, viewer.token());
+        assertThat(reads[1]).isEqualTo(reads[0]);
+        assertThat(reads[1]).hasSize(1);
+        assertThat(reads[1].get(0).get("following").asBoolean()).isFalse();
+
+        api.post("/api/v1/accounts/" + other.id() + "/follow", viewer.token(), Map.of("notify", true)).ok();
+        api.post("/api/v1/accounts/" + other.id() + "/mute", viewer.token(), Map.of("notifications", false)).ok();
+        act(other, viewer, "block");
+        JsonNode now = api.getFromMemory(path, viewer.token()).get(0);
+        assertValid("Relationship", now);
+        assertThat(now.get("following").asBoolean()).as("a block by the other ends the follow").isFalse();
+        assertThat(now.get("blocked_by").asBoolean()).isTrue();
+        assertThat(now.get("muting").asBoolean()).isTrue();
+        assertThat(now.get("muting_notifications").asBoolean()).isFalse();
+        assertThat(now).isEqualTo(relationship(viewer, other));
+    }
+
+    @Test
     void followersAndFollowingPageNewestFirstWithLinkHeaders() {
         User star = api.newUser("star");
         List<String> fans = new ArrayList<>();

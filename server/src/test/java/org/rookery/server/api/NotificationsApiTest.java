@@ -347,8 +347,9 @@ class NotificationsApiTest {
     }
 
     /**
-     * The list is read on the event loop from memory first (the memtables and the block cache): what
-     * it answers there is the list of now, new notifications, dismissals and filters included.
+     * The list and a single notification are read on the event loop from memory first (the memtables
+     * and the block cache): what they answer there is what is true now, new notifications, dismissals
+     * and filters included.
      */
     @Test
     void notificationsReadFromMemoryAreTheNotificationsOfNow() {
@@ -368,7 +369,10 @@ class NotificationsApiTest {
         assertThat(now.get(0).at("/status/id").asText()).isEqualTo(mention);
         assertThat(now.get(1).at("/status/favourites_count").asInt()).isEqualTo(1);
 
-        api.post("/api/v1/notifications/" + now.get(0).get("id").asText() + "/dismiss", me.token()).ok();
+        String one = "/api/v1/notifications/" + now.get(0).get("id").asText();
+        assertThat(api.getFromMemory(one, me.token())).isEqualTo(now.get(0));
+        api.post(one + "/dismiss", me.token()).ok();
+        api.get(one, me.token()).expect(404);
         assertThat(field(api.getFromMemory("/api/v1/notifications", me.token()), "/type")).containsExactly("favourite");
         assertThat(api.getFromMemory("/api/v1/notifications?types[]=mention", me.token())).isEmpty();
     }
