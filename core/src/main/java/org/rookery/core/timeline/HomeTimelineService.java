@@ -65,6 +65,8 @@ public final class HomeTimelineService {
     /** When each user's activity was last noted (to be written, or written): at most once an hour. */
     private final Map<Long, Long> activityNoted = new ConcurrentHashMap<>();
     private final Object activityLock = new Object();
+    /** Held by {@link #flushActivity} while it writes. */
+    private final Object flushLock = new Object();
     /** Activity noted and not yet written: user ids and times in turn, guarded by {@code activityLock}. */
     private long[] pendingActivity = new long[64];
     private int pendingActivityCount;
@@ -172,9 +174,16 @@ public final class HomeTimelineService {
     /**
      * Writes the activity noted since the last flush, in commits of up to {@value #ACTIVITY_BATCH}
      * records; returns how many were written. If a commit fails, its users are noted as not yet
-     * recorded (their next activity tries again) and the failure is thrown.
+     * recorded (their next activity tries again) and the failure is thrown. Flushes run one at a
+     * time, so when one returns, everything noted before it was called is written.
      */
     public int flushActivity() {
+        synchronized (flushLock) {
+            return flushPendingActivity();
+        }
+    }
+
+    private int flushPendingActivity() {
         long[] pending;
         int n;
         synchronized (activityLock) {
