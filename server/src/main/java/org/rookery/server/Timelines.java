@@ -3,6 +3,9 @@ package org.rookery.server;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.Executors;
@@ -10,7 +13,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.rookery.core.config.Config;
 import org.rookery.core.config.Settings;
+import org.jspecify.annotations.Nullable;
 import org.rookery.core.event.ConsumerLoop;
+import org.rookery.core.event.EventConsumer;
+import org.rookery.core.event.EventLog;
 import org.rookery.core.event.StartFrom;
 import org.rookery.core.graph.GraphService;
 import org.rookery.core.timeline.FanoutPolicy;
@@ -19,6 +25,7 @@ import org.rookery.core.timeline.HomeTimelineService;
 import org.rookery.core.timeline.PullLists;
 import org.rookery.core.timeline.RateTracker;
 import org.rookery.core.timeline.TimelineRules;
+import org.rookery.core.timeline.TimelineSnapshot;
 import org.rookery.core.timeline.TimelineStore;
 import org.rookery.core.timeline.TweetIndex;
 import org.rookery.core.tweets.TweetService;
@@ -30,50 +37,58 @@ import org.slf4j.LoggerFactory;
 /**
  * Wires the home-timeline machinery: the in-memory timeline store, the tweet index, the fanout
  * consumer of the event log, reads with reconstruction, the hourly eviction of inactive users, the
- * writing of users' activity records each second, and their metrics. Thread-safe; {@link #close}
- * stops the consumer and the sweeper and writes the last activity records.
+ * writing of users' activity records each second, the timeline snapshot of a clean shutdown
+ * ({@link TimelineSnapshot}), and their metrics. Thread-safe; {@link #close} stops the consumer and
+ * the sweeper, writes the last activity records, then the snapshot.
  */
 public final class Timelines implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Timelines.class);
 
     private final TimelineStore store;
     private final TweetIndex index;
+    private final FanoutPolicy policy;
     private final FanoutService fanout;
     private final HomeTimelineService reads;
     private final ConsumerLoop loop;
     private final ScheduledExecutorService sweeper;
     private final ScheduledExecutorService activityWriter;
+    private final EventLog eventLog;
+    /** Where the snapshot is written on close; null when snapshots are off. */
+    private final @Nullable Path snapshot;
+    private final TimelineSnapshot.Counts restored;
+
+    /** The fanout consumer's name in the event log. */
+    private static final String CONSUMER = "fanout";
+    private static final TimelineSnapshot.Counts NOTHING = new TimelineSnapshot.Counts(0, 0, 0, 0);
 
     /** How often the activity noted by reads and sign-ins is written ({@link HomeTimelineService#flushActivity}). */
     private static final long ACTIVITY_FLUSH_MS = 1_000;
 
-    private Timelines(TimelineStore store, TweetIndex index, FanoutService fanout, HomeTimelineService reads,
-                      ConsumerLoop loop, ScheduledExecutorService sweeper, ScheduledExecutorService activityWriter) {
+    private Timelines(TimelineStore store, TweetIndex index, FanoutPolicy policy, FanoutService fanout,
+                      HomeTimelineService reads, ConsumerLoop loop, ScheduledExecutorService sweeper, ScheduledExecutorService activityWriter,
+                      EventLog eventLog, @Nullable Path snapshot, TimelineSnapshot.Counts restored) {
         this.store = store;
         this.index = index;
+        this.policy = policy;
         this.fanout = fanout;
         this.reads = reads;
         this.loop = loop;
         this.sweeper = sweeper;
         this.activityWriter = activityWriter;
+        this.eventLog = eventLog;
+        this.snapshot = snapshot;
+        this.restored = restored;
     }
 
     static Timelines start(Config config, RocksStore log, UserService users, GraphService graph, TweetService tweets,
                            InstantSource clock, MeterRegistry registry) {
-        TimelineStore store = new TimelineStore(config.get(Settings.TIMELINE_CAPACITY),
-                config.get(Settings.TIMELINE_MEMORY_BYTES), config.get(Settings.TIMELINE_MAX_USERS));
-        TweetIndex index = new TweetIndex(config.get(Settings.TWEET_INDEX_CAPACITY));
-        int threshold = config.get(Settings.PULL_THRESHOLD);
-        FanoutPolicy policy = switch (config.get(Settings.FANOUT_MODE)) {
-            case "threshold" -> FanoutPolicy.threshold(threshold);
-            case "adaptive" -> new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, threshold,
-                    Math.min(threshold, config.get(Settings.FANOUT_ADAPTIVE_MIN_FOLLOWERS)),
-                    new FanoutPolicy.Costs(config.get(Settings.FANOUT_COST_DELIVERY_NS),
-                            config.get(Settings.FANOUT_COST_CACHED_DELIVERY_NS), config.get(Settings.FOLLOWER_CACHE_MIN),
-                            config.get(Settings.FANOUT_COST_PULL_NS)));
-            default -> throw new IllegalArgumentException("rookery.fanout.mode: " + config.get(Settings.FANOUT_MODE)
-                    + " (expected: threshold or adaptive)");
-        };
+        Path file = Path.of(config.get(Settings.DATA_DIR)).resolve(TimelineSnapshot.FILE_NAME);
+        boolean snapshots = config.get(Settings.TIMELINE_SNAPSHOT);
+        // Before anything fans out or reads: the snapshot holds the timelines as of the consumer's saved positions.
+        Memory memory = loadMemory(config, file, snapshots, log);
+        TimelineStore store = memory.store();
+        TweetIndex index = memory.index();
+        FanoutPolicy policy = memory.policy();
         RateTracker rates = new RateTracker();
         PullLists pullLists = new PullLists(log, policy, store.capacity() + TimelineRules.REPOST_WINDOW);
         FanoutService fanout = new FanoutService(store, index, policy, pullLists, tweets, graph, users, rates, clock,
@@ -81,7 +96,7 @@ public final class Timelines implements AutoCloseable {
                 (long) config.get(Settings.FOLLOWER_CACHE_MB) << 20);
         HomeTimelineService reads = new HomeTimelineService(log, store, index, policy, pullLists, tweets, graph, users,
                 rates, clock, config.get(Settings.READER_CACHE_IDS));
-        ConsumerLoop loop = new ConsumerLoop(log, "fanout", StartFrom.savedOrLatest(), 1024, clock, fanout::apply);
+        ConsumerLoop loop = new ConsumerLoop(log, CONSUMER, StartFrom.savedOrLatest(), 1024, clock, fanout::apply);
         ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "rookery-timeline-sweeper");
             t.setDaemon(true);
@@ -101,12 +116,80 @@ public final class Timelines implements AutoCloseable {
         });
         activityWriter.scheduleWithFixedDelay(() -> writeActivity(reads), ACTIVITY_FLUSH_MS, ACTIVITY_FLUSH_MS,
                 TimeUnit.MILLISECONDS);
-        Timelines t = new Timelines(store, index, fanout, reads, loop, sweeper, activityWriter);
+        Timelines t = new Timelines(store, index, policy, fanout, reads, loop, sweeper, activityWriter, log,
+                snapshots ? file : null, memory.restored());
         t.bindMetrics(registry);
         loop.start();
-        // Cold start: rebuild the recently active users in the background; reads meanwhile reconstruct on demand.
+        // Cold start: rebuild the recently active users the snapshot did not bring back (all of them, without
+        // one) in the background; reads meanwhile reconstruct on demand.
         reads.warmInBackground(clock.millis() - active.toMillis(), sweeper, sweeper::isShutdown);
         return t;
+    }
+
+    /** What a snapshot holds, and what was loaded into it. */
+    private record Memory(TimelineStore store, TweetIndex index, FanoutPolicy policy, TimelineSnapshot.Counts restored) {
+        static Memory empty(Config config) {
+            TimelineStore store = new TimelineStore(config.get(Settings.TIMELINE_CAPACITY),
+                    config.get(Settings.TIMELINE_MEMORY_BYTES), config.get(Settings.TIMELINE_MAX_USERS));
+            TweetIndex index = new TweetIndex(config.get(Settings.TWEET_INDEX_CAPACITY));
+            int threshold = config.get(Settings.PULL_THRESHOLD);
+            FanoutPolicy policy = switch (config.get(Settings.FANOUT_MODE)) {
+                case "threshold" -> FanoutPolicy.threshold(threshold);
+                case "adaptive" -> new FanoutPolicy(FanoutPolicy.Mode.ADAPTIVE, threshold,
+                        Math.min(threshold, config.get(Settings.FANOUT_ADAPTIVE_MIN_FOLLOWERS)),
+                        new FanoutPolicy.Costs(config.get(Settings.FANOUT_COST_DELIVERY_NS),
+                                config.get(Settings.FANOUT_COST_CACHED_DELIVERY_NS),
+                                config.get(Settings.FOLLOWER_CACHE_MIN), config.get(Settings.FANOUT_COST_PULL_NS)));
+                default -> throw new IllegalArgumentException("rookery.fanout.mode: "
+                        + config.get(Settings.FANOUT_MODE) + " (expected: threshold or adaptive)");
+            };
+            return new Memory(store, index, policy, NOTHING);
+        }
+    }
+
+    /**
+     * The timeline store, tweet index and fanout policy to start with: loaded from the snapshot a
+     * clean shutdown left if snapshots are on and it fits ({@link TimelineSnapshot#restore}), else
+     * empty. The file is deleted either way: once the consumer moves on it no longer describes the
+     * timelines.
+     */
+    private static Memory loadMemory(Config config, Path file, boolean snapshots, EventLog eventLog) {
+        Memory memory = Memory.empty(config);
+        if (!Files.exists(file)) {
+            return memory;
+        }
+        if (snapshots) {
+            long started = System.nanoTime();
+            try {
+                TimelineSnapshot.Counts c = TimelineSnapshot.restore(file, memory.store(), memory.index(),
+                        memory.policy(), fanoutPositions(eventLog));
+                log.info("Loaded the timeline snapshot: {} users, {} entries, {} tweets indexed, in {} ms",
+                        c.users(), c.entries(), c.tweets(), (System.nanoTime() - started) / 1_000_000);
+                memory = new Memory(memory.store(), memory.index(), memory.policy(), c);
+            } catch (TimelineSnapshot.UnusableSnapshotException e) {
+                log.warn("Not using the timeline snapshot ({}): rebuilding timelines from the store", e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                log.warn("Loading the timeline snapshot failed; rebuilding timelines from the store", e);
+                memory = Memory.empty(config); // without what was loaded before the failure
+            }
+        }
+        try {
+            Files.delete(file);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("Could not delete the used timeline snapshot " + file, e);
+        }
+        return memory;
+    }
+
+    /** Where the fanout consumer would start now, by partition: its saved positions. */
+    private static long[] fanoutPositions(EventLog eventLog) {
+        long[] positions = new long[eventLog.partitionCount()];
+        try (EventConsumer c = eventLog.subscribe(CONSUMER, StartFrom.savedOrLatest())) {
+            for (int p : c.partitions()) {
+                positions[p] = c.position(p);
+            }
+        }
+        return positions;
     }
 
     /** Writes the activity noted since the last call; a failure is logged (the users' next activity notes them again). */
@@ -146,6 +229,9 @@ public final class Timelines implements AutoCloseable {
                 .register(registry);
         Gauge.builder("rookery.timeline.warmup.pending", reads, HomeTimelineService::warmPending)
                 .description("Recently active users the cold-start rebuild has still to go through (0: done)")
+                .register(registry);
+        Gauge.builder("rookery.timeline.snapshot.restored.users", this, t -> t.restored.users())
+                .description("Home timelines loaded from the snapshot of the last clean shutdown at this start")
                 .register(registry);
         FunctionCounter.builder("rookery.timeline.reconstructions", reads, HomeTimelineService::reconstructions)
                 .register(registry);
@@ -187,5 +273,29 @@ public final class Timelines implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         loop.close();
+        if (snapshot != null) {
+            if (reads.stopRebuilds(Duration.ofSeconds(10))) {
+                writeSnapshot(snapshot);
+            } else {
+                log.warn("Timelines were still being rebuilt after 10 s: no snapshot; the next start rebuilds them");
+            }
+        }
+    }
+
+    /** With the consumer stopped: the timelines now hold exactly the events before its saved positions. */
+    private void writeSnapshot(Path file) {
+        long started = System.nanoTime();
+        try {
+            TimelineSnapshot.Counts c = TimelineSnapshot.write(file, store, index, policy, fanoutPositions(eventLog));
+            log.info("Wrote the timeline snapshot: {} users, {} entries, {} tweets indexed, {} MB, in {} ms",
+                    c.users(), c.entries(), c.tweets(), c.bytes() >> 20, (System.nanoTime() - started) / 1_000_000);
+        } catch (IOException | RuntimeException e) {
+            log.warn("Writing the timeline snapshot failed; the next start rebuilds timelines from the store", e);
+        }
+    }
+
+    /** What the start loaded from a snapshot (all 0 without one). */
+    public TimelineSnapshot.Counts restored() {
+        return restored;
     }
 }

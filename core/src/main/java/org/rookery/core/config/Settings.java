@@ -76,6 +76,8 @@ public final class Settings {
             "How many distinct users the timeline store can index; users beyond it are served by reconstruction on every read.");
     public static final ConfigKey<Integer> TIMELINE_ACTIVE_DAYS = intKey("rookery.timeline.active.days", 30,
             "Users who have not been active for this many days are evicted from timeline memory and not fanned out to.");
+    public static final ConfigKey<Boolean> TIMELINE_SNAPSHOT = boolKey("rookery.timeline.snapshot", true,
+            "Write the home timelines to timelines.snapshot in the data directory on a clean shutdown and load them at the next start (seconds, instead of rebuilding every recently active user from the store); the file is used once, and only if the fanout consumer has not moved since it was written.");
     public static final ConfigKey<Integer> TWEET_INDEX_CAPACITY = intKey("rookery.timeline.tweet.index.capacity", 1 << 20,
             "Recent tweets whose author and kind the timeline store keeps in memory (once per tweet, not per entry).");
     public static final ConfigKey<Integer> PULL_THRESHOLD = intKey("rookery.fanout.pull.threshold", 100_000,

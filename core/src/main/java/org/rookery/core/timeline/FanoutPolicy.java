@@ -254,6 +254,39 @@ public final class FanoutPolicy {
         return left != null;
     }
 
+    /** Receives one author's pull ranges from {@link #forEachPullRange}. */
+    @FunctionalInterface
+    public interface PullRangeVisitor {
+        /** Ranges [from[i], until[i]), oldest first; until is Long.MAX_VALUE for a range still open. */
+        void visit(long authorId, long[] from, long[] until) throws java.io.IOException;
+    }
+
+    /**
+     * Hands every author's pull ranges to {@code visitor}, by author id: with the timelines, what a
+     * snapshot must keep, since a stored timeline lacks exactly the tweets inside them.
+     */
+    public void forEachPullRange(PullRangeVisitor visitor) throws java.io.IOException {
+        for (long author : pullAuthors) {
+            PullRanges r = pull.get(author);
+            if (r != null) {
+                visitor.visit(author, r.from().clone(), r.until().clone());
+            }
+        }
+    }
+
+    /**
+     * Sets {@code authorId}'s pull ranges to those a snapshot kept (ranges [from[i], until[i]), oldest
+     * first, as {@link #forEachPullRange} gave them), before the fanout consumer runs.
+     */
+    public void restorePullRanges(long authorId, long[] from, long[] until) {
+        if (from.length != until.length || from.length == 0) {
+            throw new IllegalArgumentException("from, until: " + from.length + " and " + until.length
+                    + " ranges (expected: the same number, at least one)");
+        }
+        pull.put(authorId, trim(from.clone(), until.clone()));
+        refreshPullAuthors();
+    }
+
     /** Whether {@code authorId} is in pull mode now. */
     public boolean isPulling(long authorId) {
         PullRanges r = pull.get(authorId);

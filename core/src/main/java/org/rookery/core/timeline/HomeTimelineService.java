@@ -62,6 +62,8 @@ public final class HomeTimelineService {
     private final RateTracker rates;
     private final InstantSource clock;
     private final Map<Long, CompletableFuture<Void>> rebuilding = new ConcurrentHashMap<>();
+    /** Set by {@link #stopRebuilds}: no rebuild starts any more. */
+    private volatile boolean rebuildsStopped;
     /** When each user's activity was last noted (to be written, or written): at most once an hour. */
     private final Map<Long, Long> activityNoted = new ConcurrentHashMap<>();
     private final Object activityLock = new Object();
@@ -238,7 +240,8 @@ public final class HomeTimelineService {
 
     /**
      * Cold start: rebuilds the timelines of the users active since {@code sinceMillis}, most recent
-     * first, until the memory budget is full or {@code stop} says so. Reads meanwhile reconstruct on
+     * first, while the memory budget has room (for those already in memory, loads their
+     * relationships into the reader cache instead), until {@code stop} says so. Reads meanwhile reconstruct on
      * demand, sharing any rebuild already running for the same user. Returns how many were rebuilt.
      */
     public int warm(long sinceMillis, BooleanSupplier stop) {
@@ -261,12 +264,18 @@ public final class HomeTimelineService {
         int n = 0;
         try {
             for (long user : users) {
-                if (stop.getAsBoolean() || timelines.residentUsers() >= timelines.maxResidentUsers()) {
+                if (stop.getAsBoolean()) {
                     break;
                 }
                 if (timelines.slotOf(user) < 0) {
-                    reconstruct(user);
-                    n++;
+                    if (timelines.residentUsers() < timelines.maxResidentUsers()) { // else it would evict someone
+                        reconstruct(user);
+                        n++;
+                    }
+                } else {
+                    // In memory already (a snapshot brought it back): load what a rebuild would have cached,
+                    // the reader's relationships, so their first read is answered from memory too.
+                    reader(user);
                 }
                 warmPending--;
             }
@@ -500,6 +509,31 @@ public final class HomeTimelineService {
     }
 
     /**
+     * For a snapshot of the timelines at a clean stop: no rebuild starts after this call (one that
+     * would throws {@link IllegalStateException}), and it returns once the rebuilds under way have
+     * finished, true, or when {@code timeout} has passed first, false. A rebuild makes its user
+     * resident before it fills the timeline, so a snapshot taken during one would keep a timeline
+     * that is partly filled.
+     */
+    public boolean stopRebuilds(java.time.Duration timeout) {
+        rebuildsStopped = true;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (CompletableFuture<Void> running : rebuilding.values()) {
+            try {
+                running.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                // failed: it is over all the same
+            } catch (java.util.concurrent.TimeoutException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Rebuilds {@code userId}'s home timeline from the graph and the followed users' timelines.
      * Concurrent callers for the same user share one rebuild.
      */
@@ -510,6 +544,12 @@ public final class HomeTimelineService {
         if (running != null) {
             running.join();
             return;
+        }
+        if (rebuildsStopped) { // read after registering: stopRebuilds either sees this rebuild or it sees the flag
+            rebuilding.remove(userId, mine);
+            IllegalStateException e = new IllegalStateException("the server is stopping: timelines are not rebuilt");
+            mine.completeExceptionally(e);
+            throw e;
         }
         long start = System.nanoTime();
         try {

@@ -345,6 +345,84 @@ public final class TimelineStore {
         unlock(idx, v);
     }
 
+    /** Receives one resident timeline from {@link #forEachResident}. */
+    @FunctionalInterface
+    public interface TimelineVisitor {
+        /** {@code entries[0, count)} is the timeline, newest first; the array is reused between calls. */
+        void visit(long userId, long lastActiveMillis, long[] entries, int count) throws java.io.IOException;
+    }
+
+    /**
+     * Hands every resident user's timeline to {@code visitor}, most recently active first (for a
+     * snapshot: {@link TimelineSnapshot}). Each timeline is copied under its seqlock, so it is whole
+     * even while writers run; users made resident or evicted during the walk may be missed.
+     */
+    public void forEachResident(TimelineVisitor visitor) throws java.io.IOException {
+        long[] byActivity;
+        int n = 0;
+        long stamp = mapLock.readLock();
+        try {
+            byActivity = new long[nextUnused];
+            for (int slot = 0; slot < nextUnused; slot++) {
+                if (ownerOfSlot[slot] != NO_USER) {
+                    // Ties in ascending slot order, which a store filled in visiting order keeps.
+                    byActivity[n++] = ((long) lastActive[slot] << 32) | (~slot & 0xFFFF_FFFFL);
+                }
+            }
+        } finally {
+            mapLock.unlockRead(stamp);
+        }
+        Arrays.sort(byActivity, 0, n);
+        long[] entries = new long[capacity];
+        for (int i = n - 1; i >= 0; i--) {
+            int slot = ~(int) byActivity[i];
+            long user;
+            stamp = mapLock.readLock();
+            try {
+                int idx = ownerOfSlot[slot];
+                if (idx == NO_USER) {
+                    continue;
+                }
+                user = userOfIndex[idx];
+            } finally {
+                mapLock.unlockRead(stamp);
+            }
+            int count = read(user, 0, 0, entries, capacity);
+            if (count >= 0) {
+                visitor.visit(user, (byActivity[i] >>> 32) * 60_000L, entries, count);
+            }
+        }
+    }
+
+    /**
+     * Makes {@code userId} resident with the timeline {@code newestFirst[0, count)} (the newest
+     * {@link #capacity} of it), replacing what they had; returns false if the store cannot index the user.
+     * For loading a snapshot: like {@link #makeResident}, it evicts a user when the store is full.
+     */
+    public boolean restore(long userId, long lastActiveMillis, long[] newestFirst, int count) {
+        Objects.checkFromIndexSize(0, count, newestFirst.length);
+        int slot = makeResident(userId, lastActiveMillis);
+        if (slot == NO_SLOT) {
+            return false;
+        }
+        int idx = indexOf(userId);
+        int r = rec(idx);
+        int v = lock(idx);
+        try {
+            if (records[r + SLOT] != slot) {
+                return false; // evicted meanwhile
+            }
+            records[r + SIZE] = 0;
+            records[r + HEAD] = 0;
+            for (int i = Math.min(count, capacity) - 1; i >= 0; i--) {
+                insertLocked(r, newestFirst[i]);
+            }
+            return true;
+        } finally {
+            unlock(idx, v);
+        }
+    }
+
     /** Drops {@code userId}'s timeline (inactive, or to rebuild it); returns whether it was resident. */
     public boolean evict(long userId) {
         int idx = indexOf(userId);

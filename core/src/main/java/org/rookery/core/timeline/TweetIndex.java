@@ -145,6 +145,33 @@ public final class TweetIndex {
         return new Meta(tweetId, authors[pos], originals[pos], originalAuthors[pos], replyTo[pos], flags[pos]);
     }
 
+    /** Receives one entry from {@link #forEach}. */
+    @FunctionalInterface
+    public interface MetaVisitor {
+        void visit(Meta m) throws java.io.IOException;
+    }
+
+    /**
+     * Hands every indexed tweet to {@code visitor}, oldest put first, so that putting them in that
+     * order into an empty index rebuilds this one (for a snapshot). Holds the read lock throughout:
+     * writers wait.
+     */
+    public void forEach(MetaVisitor visitor) throws java.io.IOException {
+        long stamp = lock.readLock();
+        try {
+            for (long k = Math.max(0, written - capacity); k < written; k++) {
+                int pos = (int) (k % capacity);
+                long id = tweetIds[pos];
+                if (id != 0 && index.get(id, MISSING) == pos) {
+                    visitor.visit(new Meta(id, authors[pos], originals[pos], originalAuthors[pos], replyTo[pos],
+                            flags[pos]));
+                }
+            }
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
     public int size() {
         long stamp = lock.readLock();
         try {

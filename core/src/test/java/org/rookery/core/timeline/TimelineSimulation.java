@@ -2,6 +2,10 @@ package org.rookery.core.timeline;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -45,7 +49,9 @@ import org.rookery.core.users.UserService;
  * protected accounts, authorized or rejected), unfollows, blocks, mutes and their undo, protecting and
  * unprotecting accounts, posts of every visibility with mentions, replies, quotes, reposts, favourites,
  * deletes and un-reposts, fanout threshold changes, clean restarts and crashes in the middle of a
- * fanout batch (each sometimes followed by the cold-start warm-up of recently active users),
+ * fanout batch (each sometimes followed by the cold-start warm-up of recently active users; clean
+ * restarts sometimes write a timeline snapshot that the next start loads, and a snapshot is sometimes
+ * left behind, so later restarts meet a stale one that must be refused unless it still fits),
  * inactive-user sweeps, and reads in between (reads make users resident, so later fanout must keep
  * their timelines right). In "flappy" seeds one busy author writes half of everything and the
  * threshold is set around its follower count before its writes, so it switches between push and pull
@@ -144,6 +150,9 @@ public final class TimelineSimulation {
         long mostPullRanges;
         long pullRangesExpired;
         long followerCacheAuthors;
+        long snapshotsWritten;
+        long snapshotsRestored;
+        long snapshotsRefused;
 
         public synchronized void add(Stats o) {
             seeds += o.seeds;
@@ -167,6 +176,9 @@ public final class TimelineSimulation {
             mostPullRanges = Math.max(mostPullRanges, o.mostPullRanges);
             pullRangesExpired += o.pullRangesExpired;
             followerCacheAuthors += o.followerCacheAuthors;
+            snapshotsWritten += o.snapshotsWritten;
+            snapshotsRestored += o.snapshotsRestored;
+            snapshotsRefused += o.snapshotsRefused;
         }
 
         @Override
@@ -180,7 +192,9 @@ public final class TimelineSimulation {
                     + reconstructions + " reconstructions, " + evictions + " evictions, " + restarts
                     + " restarts (" + crashes + " mid-batch crashes), " + lagged + " writes left to a lagging fanout, at most "
                     + mostPullRanges + " pull ranges opened by one author between restarts, " + pullRangesExpired
-                    + " authors' closed pull ranges expired, " + followerCacheAuthors + " follower lists cached at restarts";
+                    + " authors' closed pull ranges expired, " + followerCacheAuthors + " follower lists cached at restarts, "
+                    + snapshotsWritten + " timeline snapshots written, " + snapshotsRestored + " loaded, "
+                    + snapshotsRefused + " refused as stale";
         }
     }
 
@@ -217,6 +231,10 @@ public final class TimelineSimulation {
     // ---- configuration, all drawn from the seed
     private final long seed;
     private final Random rnd;
+    /** Snapshot choices, from their own generator so that they leave the main sequence of a seed as it was. */
+    private final Random snapshotRnd;
+    /** The timeline snapshot's file, once a clean restart wrote one. */
+    private @Nullable Path snapshotFile;
     private final SimClock clock = new SimClock();
     private final int capacity;
     private final long memoryBudget;
@@ -245,6 +263,7 @@ public final class TimelineSimulation {
     private GraphService graph;
     private TweetService tweets;
     private TimelineStore timelines;
+    private TweetIndex index;
     private FanoutPolicy policy;
     private RateTracker rates;
     private FanoutService fanout;
@@ -279,6 +298,7 @@ public final class TimelineSimulation {
     private TimelineSimulation(long seed, BackendFactory backends) {
         this.seed = seed;
         this.rnd = new Random(seed);
+        this.snapshotRnd = new Random(~seed);
         this.capacity = pick(5, 8, 12, 20, 30);
         this.maxUsers = rnd.nextInt(8) == 0 ? 6 + rnd.nextInt(8) : 64;
         // Ample (never evicts), or at most 16 timelines: eviction then compares every slot (deterministic).
@@ -311,6 +331,7 @@ public final class TimelineSimulation {
         } finally {
             sim.closeServices();
             sim.backend.close();
+            sim.deleteSnapshot();
         }
     }
 
@@ -361,7 +382,7 @@ public final class TimelineSimulation {
         tweets = new TweetService(store, users, graph, ids, clock, new TweetText(500), Duration.ofHours(24),
                 rnd.nextBoolean() ? 0 : 8);
         timelines = new TimelineStore(capacity, memoryBudget, maxUsers);
-        TweetIndex index = new TweetIndex(indexCapacity);
+        index = new TweetIndex(indexCapacity);
         policy = adaptive ? FanoutPolicy.adaptive(threshold) : FanoutPolicy.threshold(threshold);
         rates = new RateTracker();
         PullLists pullLists = new PullLists(store, policy, capacity + TimelineRules.REPOST_WINDOW);
@@ -384,11 +405,15 @@ public final class TimelineSimulation {
         }
     }
 
-    private void restart(String why) {
+    private void restart(String why, boolean clean) {
         closeServices();
+        if (clean && snapshotRnd.nextBoolean()) {
+            writeSnapshot();
+        }
         backend.restart();
         clock.advance(1_000 + rnd.nextInt(60_000)); // a restart takes time: the new id generator starts later
         startServices();
+        restoreSnapshot();
         wasPulling.clear();
         pullRanges.clear();
         stats.restarts++;
@@ -399,6 +424,72 @@ public final class TimelineSimulation {
             int warmed = home.warm(clock.millis() - (1 + rnd.nextInt(48)) * 3_600_000L, () -> false);
             log("warm-up rebuilt " + warmed + " recently active timelines");
         }
+    }
+
+    /** As {@code Timelines} does on close: with the consumer stopped, at its saved positions. */
+    private void writeSnapshot() {
+        try {
+            if (snapshotFile == null) {
+                snapshotFile = Files.createTempFile("rookery-sim-", ".snapshot");
+            }
+            long[] at = savedFanoutPositions();
+            TimelineSnapshot.Counts c = TimelineSnapshot.write(snapshotFile, timelines, index, policy, at);
+            stats.snapshotsWritten++;
+            log("timeline snapshot written at " + Arrays.toString(at) + ": " + c.users() + " timelines, "
+                    + c.entries() + " entries, " + c.tweets() + " tweets indexed");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * As {@code Timelines} does at start, before the consumer runs: loads the snapshot if it fits the
+     * saved positions. Usually the file is deleted after; sometimes it stays behind, so that a later
+     * restart (a crash included) finds it stale, and must refuse it, or still fitting, and may use it.
+     */
+    private void restoreSnapshot() {
+        if (snapshotFile == null || !Files.exists(snapshotFile)) {
+            return;
+        }
+        long[] at = savedFanoutPositions();
+        try {
+            TimelineSnapshot.Counts c = TimelineSnapshot.restore(snapshotFile, timelines, index, policy, at);
+            stats.snapshotsRestored++;
+            log("timeline snapshot loaded: " + c.users() + " timelines, " + c.entries() + " entries");
+        } catch (TimelineSnapshot.UnusableSnapshotException e) {
+            stats.snapshotsRefused++;
+            log("timeline snapshot refused: " + e.getMessage());
+            if (timelines.residentUsers() != 0 || index.size() != 0 || policy.pullAuthors().length != 0) {
+                throw new SimulationFailure(header("a refused snapshot loaded " + timelines.residentUsers()
+                        + " timelines, " + index.size() + " tweets and " + policy.pullAuthors().length
+                        + " authors' pull ranges") + tail(), null);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (snapshotRnd.nextInt(3) != 0) {
+            deleteSnapshot();
+        }
+    }
+
+    private void deleteSnapshot() {
+        if (snapshotFile != null) {
+            try {
+                Files.deleteIfExists(snapshotFile);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private long[] savedFanoutPositions() {
+        long[] at = new long[backend.log().partitionCount()];
+        try (EventConsumer c = backend.log().subscribe(FANOUT, StartFrom.savedOrLatest())) {
+            for (int p : c.partitions()) {
+                at[p] = c.position(p);
+            }
+        }
+        return at;
     }
 
     /** Polls, applies and commits until the fanout consumer has nothing left. */
@@ -471,7 +562,7 @@ public final class TimelineSimulation {
             if (flappy) {
                 read(); // flappy seeds never restart: that would reset the pull ranges under test
             } else if (r < -10) {
-                restart("clean");
+                restart("clean", true);
             } else {
                 crash();
             }
@@ -794,7 +885,7 @@ public final class TimelineSimulation {
         fanout.apply(batch.subList(0, applied));
         stats.crashes++;
         pending = true;
-        restart("crash after applying " + applied + " of a batch of " + batch.size() + ", uncommitted");
+        restart("crash after applying " + applied + " of a batch of " + batch.size() + ", uncommitted", false);
     }
 
     private void sweepInactive() {

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.rookery.core.config.Config;
 import org.rookery.core.config.Settings;
+import org.rookery.core.timeline.TimelineSnapshot;
 import org.rookery.server.RookeryServer;
 
 /**
@@ -62,6 +63,24 @@ public class RookeryServerExtension implements BeforeAllCallback, AfterAllCallba
     public void restart() {
         server.close();
         start();
+    }
+
+    /**
+     * Like {@link #restart}, with the timeline snapshot of the clean stop deleted before the start: as
+     * after a crash, the start rebuilds timelines from the store.
+     */
+    public void restartWithoutTimelineSnapshot() {
+        server.close();
+        try {
+            Files.delete(dataDir.resolve(TimelineSnapshot.FILE_NAME));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        start();
+    }
+
+    public Path dataDir() {
+        return dataDir;
     }
 
     @Override
