@@ -5,19 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
-import org.rookery.core.auth.PasswordHasher;
-import org.rookery.core.graph.GraphService;
-import org.rookery.core.ids.SnowflakeIdGenerator;
 import org.rookery.core.store.KeyValueStore;
 import org.rookery.core.store.MemoryOnly;
 import org.rookery.core.store.StoreOverloadedException;
 import org.rookery.core.testing.MemoryStore;
-import org.rookery.core.tweets.TweetService;
-import org.rookery.core.tweets.TweetText;
-import org.rookery.core.users.UserService;
 
 /**
  * Users' activity records, which order the cold-start rebuild: noted in memory by reads (without
@@ -83,14 +76,7 @@ class ActivityRecordTest {
     }
 
     private HomeTimelineService service(KeyValueStore store) {
-        SnowflakeIdGenerator ids = new SnowflakeIdGenerator(0, clock, Duration.ofSeconds(1));
-        UserService users = new UserService(store, ids, clock, new PasswordHasher(8, 1));
-        GraphService graph = new GraphService(store, users, ids, clock);
-        TweetService tweets = new TweetService(store, users, graph, ids, clock, new TweetText(500), Duration.ofHours(1));
-        FanoutPolicy policy = FanoutPolicy.threshold(1_000);
-        return new HomeTimelineService(store, new TimelineStore(20, TimelineStore.bytesFor(20, 16), 64),
-                new TweetIndex(256), policy, new PullLists(store, policy, 60), tweets, graph, users,
-                new RateTracker(), clock);
+        return TestHomeTimelines.over(store, clock);
     }
 
     /** The memory store, except that a commit fails as an overloaded store's does when asked to. */

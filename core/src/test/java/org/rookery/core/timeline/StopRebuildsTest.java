@@ -10,15 +10,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.rookery.core.auth.PasswordHasher;
-import org.rookery.core.graph.GraphService;
-import org.rookery.core.ids.SnowflakeIdGenerator;
 import org.rookery.core.store.KeyValueStore;
 import org.rookery.core.store.Table;
 import org.rookery.core.testing.MemoryStore;
-import org.rookery.core.tweets.TweetService;
-import org.rookery.core.tweets.TweetText;
-import org.rookery.core.users.UserService;
 
 /**
  * Before a clean stop snapshots the timelines, {@link HomeTimelineService#stopRebuilds} waits for
@@ -54,13 +48,7 @@ class StopRebuildsTest {
     }
 
     private HomeTimelineService service(KeyValueStore store) {
-        SnowflakeIdGenerator ids = new SnowflakeIdGenerator(0, clock, Duration.ofSeconds(1));
-        UserService users = new UserService(store, ids, clock, new PasswordHasher(8, 1));
-        GraphService graph = new GraphService(store, users, ids, clock);
-        TweetService tweets = new TweetService(store, users, graph, ids, clock, new TweetText(500), Duration.ofHours(1));
-        FanoutPolicy policy = FanoutPolicy.threshold(1_000);
-        return new HomeTimelineService(store, timelines, new TweetIndex(256), policy, new PullLists(store, policy, 60),
-                tweets, graph, users, new RateTracker(), clock);
+        return TestHomeTimelines.over(store, clock, timelines);
     }
 
     /** The memory store, except that the first read of user timelines waits for {@code release}. */
