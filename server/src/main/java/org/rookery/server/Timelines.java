@@ -65,8 +65,9 @@ public final class Timelines implements AutoCloseable {
     private static final long ACTIVITY_FLUSH_MS = 1_000;
 
     private Timelines(TimelineStore store, TweetIndex index, FanoutPolicy policy, FanoutService fanout,
-                      HomeTimelineService reads, ConsumerLoop loop, ScheduledExecutorService sweeper, ScheduledExecutorService activityWriter,
-                      EventLog eventLog, @Nullable Path snapshot, TimelineSnapshot.Counts restored) {
+                      HomeTimelineService reads, ConsumerLoop loop, ScheduledExecutorService sweeper,
+                      ScheduledExecutorService activityWriter, EventLog eventLog, @Nullable Path snapshot,
+                      TimelineSnapshot.Counts restored) {
         this.store = store;
         this.index = index;
         this.policy = policy;
@@ -127,7 +128,8 @@ public final class Timelines implements AutoCloseable {
     }
 
     /** What a snapshot holds, and what was loaded into it. */
-    private record Memory(TimelineStore store, TweetIndex index, FanoutPolicy policy, TimelineSnapshot.Counts restored) {
+    private record Memory(TimelineStore store, TweetIndex index, FanoutPolicy policy,
+                          TimelineSnapshot.Counts restored) {
         static Memory empty(Config config) {
             TimelineStore store = new TimelineStore(config.get(Settings.TIMELINE_CAPACITY),
                     config.get(Settings.TIMELINE_MEMORY_BYTES), config.get(Settings.TIMELINE_MAX_USERS));

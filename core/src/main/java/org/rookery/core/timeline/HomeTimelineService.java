@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,7 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -241,8 +245,9 @@ public final class HomeTimelineService {
     /**
      * Cold start: rebuilds the timelines of the users active since {@code sinceMillis}, most recent
      * first, while the memory budget has room (for those already in memory, loads their
-     * relationships into the reader cache instead), until {@code stop} says so. Reads meanwhile reconstruct on
-     * demand, sharing any rebuild already running for the same user. Returns how many were rebuilt.
+     * relationships into the reader cache instead), until {@code stop} says so. Reads meanwhile
+     * reconstruct on demand, sharing any rebuild already running for the same user. Returns how
+     * many were rebuilt.
      */
     public int warm(long sinceMillis, BooleanSupplier stop) {
         long[] users = activeSince(sinceMillis);
@@ -515,15 +520,15 @@ public final class HomeTimelineService {
      * resident before it fills the timeline, so a snapshot taken during one would keep a timeline
      * that is partly filled.
      */
-    public boolean stopRebuilds(java.time.Duration timeout) {
+    public boolean stopRebuilds(Duration timeout) {
         rebuildsStopped = true;
         long deadline = System.nanoTime() + timeout.toNanos();
         for (CompletableFuture<Void> running : rebuilding.values()) {
             try {
-                running.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
+                running.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
                 // failed: it is over all the same
-            } catch (java.util.concurrent.TimeoutException e) {
+            } catch (TimeoutException e) {
                 return false;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

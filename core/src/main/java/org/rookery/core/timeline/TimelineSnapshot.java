@@ -19,18 +19,19 @@ import java.util.zip.CRC32C;
  * with when each user was last active), the {@link TweetIndex}, the {@link FanoutPolicy}'s pull
  * ranges (a stored timeline lacks exactly the tweets inside them, which reads merge; after a
  * rebuild from the store nothing is missing, so without a snapshot they need not survive a
- * restart, but with one they must), and the fanout consumer's position
- * in each event-log partition when it was taken. It is only valid for a store in which the
- * consumer is still at exactly those positions: every event before them is in the snapshot, none
- * after. {@link #restore} refuses any other (a crash after the snapshot's start moved the consumer
- * on), as it refuses a file that fails its checksum; the caller then rebuilds from the store as
+ * restart, but with one they must), and the fanout consumer's position in each event-log
+ * partition when it was taken. It is only valid for a store in which the consumer is still at
+ * exactly those positions: every event before them is in the snapshot, none after.
+ * {@link #restore} refuses any other (a crash after the snapshot's start moved the consumer on),
+ * as it refuses a file that fails its checksum; the caller then rebuilds from the store as
  * without a snapshot. A snapshot is written to a temporary file, synced, and renamed into place, so
  * a crash while writing leaves the previous file or none.
  *
- * <p>Layout (big-endian): magic {@code RKTLSNP1}; partitions and their positions; pull ranges (author,
- * count, froms, untils); tweet-index entries
- * (five longs and the flags each), oldest first; timelines (user, last active, count, entries newest
- * first); the CRC32C of everything before it.
+ * <p>Layout (big-endian): magic {@code RKTLSNP1}; partitions and their positions; pull ranges
+ * (author, count, froms, untils); tweet-index entries (five longs and the flags each), oldest
+ * first; timelines (user, last active, count, entries newest first); the CRC32C of everything
+ * before it. Each pull range, index entry and timeline is preceded by an int 1, each list ends
+ * with an int 0.
  */
 public final class TimelineSnapshot {
     /** The file's name in the data directory. */
@@ -108,10 +109,10 @@ public final class TimelineSnapshot {
     }
 
     /**
-     * Loads {@code file} into an empty {@code store}, {@code index} and {@code policy} (its pull ranges)
-     * if its checksum holds and it was
-     * taken at exactly {@code positions}; the most recently active users first, until the store is
-     * full. Throws {@link UnusableSnapshotException} (having loaded nothing) otherwise.
+     * Loads {@code file} into an empty {@code store}, {@code index} and {@code policy} (its pull
+     * ranges) if its checksum holds and it was taken at exactly {@code positions}; the most recently
+     * active users first, until the store is full. Throws {@link UnusableSnapshotException} (having
+     * loaded nothing) otherwise.
      */
     public static Counts restore(Path file, TimelineStore store, TweetIndex index, FanoutPolicy policy,
                                  long[] positions) throws IOException {

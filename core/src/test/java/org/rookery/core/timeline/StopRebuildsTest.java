@@ -34,7 +34,8 @@ class StopRebuildsTest {
         assertThat(timelines.isResident(1)).as("resident before it is filled").isTrue();
 
         assertThat(home.stopRebuilds(Duration.ofMillis(50))).as("still rebuilding").isFalse();
-        CompletableFuture<Boolean> stopped = CompletableFuture.supplyAsync(() -> home.stopRebuilds(Duration.ofSeconds(10)));
+        CompletableFuture<Boolean> stopped =
+                CompletableFuture.supplyAsync(() -> home.stopRebuilds(Duration.ofSeconds(10)));
         assertThatThrownBy(() -> home.reconstruct(2)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("stopping");
         assertThat(timelines.isResident(2)).isFalse();

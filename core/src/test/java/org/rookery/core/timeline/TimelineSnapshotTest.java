@@ -84,7 +84,8 @@ class TimelineSnapshotTest {
         TimelineStore restored = new TimelineStore(40, TimelineStore.bytesFor(40, 300), 10_000);
         TweetIndex restoredIndex = new TweetIndex(64);
         FanoutPolicy restoredPolicy = FanoutPolicy.threshold(10);
-        TimelineSnapshot.Counts read = TimelineSnapshot.restore(file, restored, restoredIndex, restoredPolicy, AT.clone());
+        TimelineSnapshot.Counts read =
+                TimelineSnapshot.restore(file, restored, restoredIndex, restoredPolicy, AT.clone());
 
         assertThat(contents(restored)).as("seed %d", seed).isEqualTo(contents(store));
         assertThat(contents(restored)).as("seed %d", seed).hasSize(300);
@@ -169,7 +170,8 @@ class TimelineSnapshotTest {
 
         // Room for 30 timelines of 10 entries.
         TimelineStore smaller = new TimelineStore(10, TimelineStore.bytesFor(10, 30), 10_000);
-        TimelineSnapshot.Counts read = TimelineSnapshot.restore(file, smaller, new TweetIndex(8), FanoutPolicy.threshold(10), AT);
+        TimelineSnapshot.Counts read =
+                TimelineSnapshot.restore(file, smaller, new TweetIndex(8), FanoutPolicy.threshold(10), AT);
 
         List<String> expected = contents(store).subList(0, 30).stream()
                 .map(line -> {
