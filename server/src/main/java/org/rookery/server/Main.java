@@ -3,6 +3,8 @@ package org.rookery.server;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.config.Config;
@@ -63,12 +65,28 @@ public final class Main implements Runnable {
                 b.set(Settings.DATA_DIR, dataDir);
             }
             Config config = b.build();
-            RookeryServer server = RookeryServer.start(config);
+            // The hook is in place before the start: a SIGTERM while the server warms up (it answers HTTP
+            // by then) waits for the start to finish and then closes it cleanly, timeline snapshot included,
+            // instead of ending the JVM with nothing closed.
+            CompletableFuture<RookeryServer> started = new CompletableFuture<>();
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                server.close();
-                stopped.countDown();
+                try {
+                    started.join().close();
+                } catch (CompletionException e) {
+                    // the start failed: nothing to close
+                } finally {
+                    stopped.countDown();
+                }
             }, "rookery-shutdown"));
+            RookeryServer server;
+            try {
+                server = RookeryServer.start(config);
+            } catch (Throwable t) {
+                started.completeExceptionally(t);
+                throw t;
+            }
+            started.complete(server);
             System.out.println("Rookery is serving on http://" + config.get(Settings.BIND_ADDRESS) + ":" + server.port()
                     + " (admin on port " + server.adminPort() + ", data in " + config.get(Settings.DATA_DIR) + ")");
             stopped.await();

@@ -54,6 +54,25 @@ class TimelineStoreTest {
     }
 
     @Test
+    void aRestoredTimelineIsTheNewestEntriesInOrderAndTakesInsertsAsBefore() {
+        TimelineStore store = store(4, 2);
+        store.makeResident(ALICE, 0);
+        store.insert(ALICE, 99);
+        assertThat(store.restore(ALICE, 0, ids(9, 7, 5, 3, 1), 5)).isTrue();
+        assertThat(timeline(store, ALICE)).as("replaced, the newest 4 kept").containsExactly(9, 7, 5, 3);
+        assertThat(store.insert(ALICE, 10)).isTrue();
+        assertThat(store.insert(ALICE, 6)).isTrue();
+        assertThat(timeline(store, ALICE)).containsExactly(10, 9, 7, 6);
+
+        assertThat(store.restore(BOB, 0, ids(3, 8, 3, 1, 0), 4)).isTrue(); // not newest first: sorted, once each
+        assertThat(timeline(store, BOB)).containsExactly(8, 3, 1);
+        assertThat(store.insert(BOB, 9)).isTrue();
+        assertThat(timeline(store, BOB)).containsExactly(9, 8, 3, 1);
+        assertThat(store.restore(CAROL, 0, ids(), 0)).isTrue();
+        assertThat(timeline(store, CAROL)).as("an empty timeline").isEmpty();
+    }
+
+    @Test
     void keepsTheNewestCapacityEntriesAndDropsTheOldest() {
         TimelineStore store = store(4, 2);
         store.makeResident(ALICE, 0);

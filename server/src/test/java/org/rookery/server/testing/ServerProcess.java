@@ -238,6 +238,20 @@ public final class ServerProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /**
+     * Stops the server with SIGTERM (what {@link Process#destroy()} sends on Linux), as an operator's
+     * {@code kill} or Ctrl-C does: its shutdown hook closes it cleanly. Returns its exit code once gone.
+     *
+     * @throws IllegalStateException if it is still alive 60 seconds later
+     */
+    public int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("pid " + process.pid() + " still running 60 s after SIGTERM");
+        }
+        return process.exitValue();
+    }
+
     public long pid() {
         return process.pid();
     }
