@@ -51,12 +51,14 @@ public final class MemoryOnly {
      * concurrent load may hold) and loaders read the store.
      */
     public static <K, V> V get(Cache<K, V> cache, K key, Function<? super K, ? extends V> load) {
-        V cached = cache.getIfPresent(key);
-        if (cached != null) {
-            return cached;
+        if (!active()) {
+            return cache.get(key, load); // one lookup, counted once (a hit takes no lock)
         }
-        refuseIfActive();
-        return cache.get(key, load);
+        V cached = cache.getIfPresent(key);
+        if (cached == null) {
+            throw WouldBlockException.get();
+        }
+        return cached;
     }
 
     /** Throws {@link WouldBlockException} if the calling thread is inside a scope. */

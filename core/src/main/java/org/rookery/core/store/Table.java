@@ -44,6 +44,11 @@ public enum Table {
      * newest last in key order, with their per-actor and per-tweet indexes (see {@code NotificationService}).
      */
     NOTIFICATIONS,
+    /**
+     * user id + client id → SHA-256 of the token {@code OAuthService.reissueTokens} last issued to
+     * that user for that application, which the next reissue revokes.
+     */
+    REISSUED_TOKENS,
     /** small settings and bookkeeping. */
     META
 }

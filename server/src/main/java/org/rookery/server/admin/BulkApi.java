@@ -141,7 +141,7 @@ public final class BulkApi {
         OAuthService.App app = benchApp();
         List<OAuthService.NewToken> tokens = new ArrayList<>(ids.length);
         for (int from = 0; from < ids.length; from += TOKEN_CHUNK) {
-            tokens.addAll(oauth.issueTokens(app, java.util.Arrays.copyOfRange(ids, from, Math.min(ids.length, from + TOKEN_CHUNK)),
+            tokens.addAll(oauth.reissueTokens(app, java.util.Arrays.copyOfRange(ids, from, Math.min(ids.length, from + TOKEN_CHUNK)),
                     TOKEN_SCOPES));
         }
         markActive(ids);

@@ -76,7 +76,7 @@ class BulkImportApiTest {
     // ---- accounts ---------------------------------------------------------------------------
 
     @Test
-    void twoThousandAccountsInOneCallGetWorkingTokensAndARerunKeepsTheirIds() {
+    void twoThousandAccountsInOneCallGetWorkingTokensAndARerunKeepsTheirIdsAndReplacesTheirTokens() {
         List<String> names = usernames("bulk", 2_000);
         List<User> first = createAccounts(api, server, names);
         long seed = System.nanoTime();
@@ -102,7 +102,9 @@ class BulkImportApiTest {
         JsonNode me = api.get("/api/v1/accounts/verify_credentials", again.get(1_234).token()).ok();
         assertThat(me.get("id").asText()).isEqualTo(first.get(1_234).id());
         assertThat(api.get("/api/v1/accounts/verify_credentials", first.get(1_234).token()).status())
-                .as("the first token still works").isEqualTo(200);
+                .as("the rerun revoked the first call's token").isEqualTo(401);
+        assertThat(api.get("/api/v1/accounts/verify_credentials", first.get(0).token()).status())
+                .as("the rerun revoked the first call's token").isEqualTo(401);
     }
 
     @Test
