@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Bulk import on the admin port, for operators and the {@code rookery bench} load generator:
- * {@code POST /admin/bulk/accounts} creates accounts (without passwords) and issues each a token;
+ * {@code POST /admin/bulk/accounts} creates accounts (without passwords) and issues each a token,
+ * revoking the one the previous import gave it;
  * {@code POST /admin/bulk/follows} makes follow edges. Both go through the services' own durable
  * write path (records, counters and events in one commit per chunk), so consumers see imported data
  * exactly as they see the API's writes; only the commits are shared by many items. Each item is
