@@ -1,5 +1,6 @@
 package org.rookery.core.timeline;
 
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -258,14 +259,14 @@ public final class FanoutPolicy {
     @FunctionalInterface
     public interface PullRangeVisitor {
         /** Ranges [from[i], until[i]), oldest first; until is Long.MAX_VALUE for a range still open. */
-        void visit(long authorId, long[] from, long[] until) throws java.io.IOException;
+        void visit(long authorId, long[] from, long[] until) throws IOException;
     }
 
     /**
      * Hands every author's pull ranges to {@code visitor}, by author id: with the timelines, what a
      * snapshot must keep, since a stored timeline lacks exactly the tweets inside them.
      */
-    public void forEachPullRange(PullRangeVisitor visitor) throws java.io.IOException {
+    public void forEachPullRange(PullRangeVisitor visitor) throws IOException {
         for (long author : pullAuthors) {
             PullRanges r = pull.get(author);
             if (r != null) {

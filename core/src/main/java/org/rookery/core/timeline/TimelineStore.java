@@ -1,5 +1,6 @@
 package org.rookery.core.timeline;
 
+import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
@@ -349,7 +350,7 @@ public final class TimelineStore {
     @FunctionalInterface
     public interface TimelineVisitor {
         /** {@code entries[0, count)} is the timeline, newest first; the array is reused between calls. */
-        void visit(long userId, long lastActiveMillis, long[] entries, int count) throws java.io.IOException;
+        void visit(long userId, long lastActiveMillis, long[] entries, int count) throws IOException;
     }
 
     /**
@@ -357,7 +358,7 @@ public final class TimelineStore {
      * snapshot: {@link TimelineSnapshot}). Each timeline is copied under its seqlock, so it is whole
      * even while writers run; users made resident or evicted during the walk may be missed.
      */
-    public void forEachResident(TimelineVisitor visitor) throws java.io.IOException {
+    public void forEachResident(TimelineVisitor visitor) throws IOException {
         long[] byActivity;
         int n = 0;
         long stamp = mapLock.readLock();

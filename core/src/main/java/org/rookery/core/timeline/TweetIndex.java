@@ -1,5 +1,6 @@
 package org.rookery.core.timeline;
 
+import java.io.IOException;
 import java.util.concurrent.locks.StampedLock;
 import org.rookery.core.internal.LongIntHashMap;
 import org.rookery.core.model.Tweet;
@@ -148,7 +149,7 @@ public final class TweetIndex {
     /** Receives one entry from {@link #forEach}. */
     @FunctionalInterface
     public interface MetaVisitor {
-        void visit(Meta m) throws java.io.IOException;
+        void visit(Meta m) throws IOException;
     }
 
     /**
@@ -156,7 +157,7 @@ public final class TweetIndex {
      * order into an empty index rebuilds this one (for a snapshot). Holds the read lock throughout:
      * writers wait.
      */
-    public void forEach(MetaVisitor visitor) throws java.io.IOException {
+    public void forEach(MetaVisitor visitor) throws IOException {
         long stamp = lock.readLock();
         try {
             for (long k = Math.max(0, written - capacity); k < written; k++) {
