@@ -30,6 +30,7 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -37,6 +38,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -53,6 +55,8 @@ import org.rookery.core.event.StartFrom;
 import org.rookery.core.graph.GraphService;
 import org.rookery.core.ids.SnowflakeIdGenerator;
 import org.rookery.core.internal.CacheCounts;
+import org.rookery.core.model.Page;
+import org.rookery.core.model.Tweet;
 import org.rookery.core.tweets.TweetService;
 import org.rookery.core.tweets.TweetText;
 import org.rookery.core.users.Registrations;
@@ -87,6 +91,8 @@ public final class RookeryServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RookeryServer.class);
     /** Largest admin request body: a bulk call of 100,000 follow edges as JSON is about 5 MB. */
     private static final int ADMIN_MAX_REQUEST_BYTES = 32 << 20;
+    /** What a client's first home read asks for: the newest 20. */
+    private static final Page FIRST_PAGE = new Page(0, 0, 0, 20);
 
     private final RocksStore store;
     private final Server api;
@@ -201,6 +207,15 @@ public final class RookeryServer implements AutoCloseable {
             admin = ab.build();
             admin.start().join();
             api.start().join();
+            int warmupPages = config.get(Settings.TIMELINE_WARMUP_PAGES);
+            if (warmupPages < 0) {
+                throw new IllegalArgumentException(Settings.TIMELINE_WARMUP_PAGES.name() + ": " + warmupPages
+                        + " (expected: >= 0, 0 for none)");
+            }
+            // The base URL the render caches keep their entries for: the one clients' requests will carry.
+            String publicUrl = config.get(Settings.PUBLIC_URL);
+            String base = publicUrl.isEmpty() ? "http://127.0.0.1:" + api.activeLocalPort() : publicUrl;
+            home.warmUp(user -> renderFirstPage(user, base, mapper), warmupPages);
         } catch (RuntimeException e) {
             closeQuietly();
             throw e;
@@ -230,6 +245,24 @@ public final class RookeryServer implements AutoCloseable {
             }
         }
         return t;
+    }
+
+    /**
+     * Reads and renders {@code user}'s first home page as {@code GET /api/v1/timelines/home} would,
+     * without it counting as their read, and drops the JSON: what the cold start's warm-up does
+     * for the most recently active users.
+     */
+    private void renderFirstPage(long user, String base, ObjectMapper mapper) {
+        List<Tweet> page = home.reads().peek(user, FIRST_PAGE);
+        if (page.isEmpty()) {
+            return;
+        }
+        try {
+            Router.jsonBody(mapper, PooledByteBufAllocator.DEFAULT, services.renderer().statuses(base, user, page))
+                    .release();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Exercises the request path so the first users do not pay for JIT and class loading; then ready. */

@@ -11,6 +11,7 @@ import java.time.InstantSource;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.config.Config;
 import org.rookery.core.config.Settings;
@@ -56,6 +57,8 @@ public final class Timelines implements AutoCloseable {
     /** Where the snapshot is written on close; null when snapshots are off. */
     private final @Nullable Path snapshot;
     private final TimelineSnapshot.Counts restored;
+    /** The cold start goes through the users active since this time. */
+    private final long warmSinceMillis;
 
     /** The fanout consumer's name in the event log. */
     private static final String CONSUMER = "fanout";
@@ -67,7 +70,7 @@ public final class Timelines implements AutoCloseable {
     private Timelines(TimelineStore store, TweetIndex index, FanoutPolicy policy, FanoutService fanout,
                       HomeTimelineService reads, ConsumerLoop loop, ScheduledExecutorService sweeper,
                       ScheduledExecutorService activityWriter, EventLog eventLog, @Nullable Path snapshot,
-                      TimelineSnapshot.Counts restored) {
+                      TimelineSnapshot.Counts restored, long warmSinceMillis) {
         this.store = store;
         this.index = index;
         this.policy = policy;
@@ -79,6 +82,7 @@ public final class Timelines implements AutoCloseable {
         this.eventLog = eventLog;
         this.snapshot = snapshot;
         this.restored = restored;
+        this.warmSinceMillis = warmSinceMillis;
     }
 
     static Timelines start(Config config, RocksStore log, UserService users, GraphService graph, TweetService tweets,
@@ -118,13 +122,21 @@ public final class Timelines implements AutoCloseable {
         activityWriter.scheduleWithFixedDelay(() -> writeActivity(reads), ACTIVITY_FLUSH_MS, ACTIVITY_FLUSH_MS,
                 TimeUnit.MILLISECONDS);
         Timelines t = new Timelines(store, index, policy, fanout, reads, loop, sweeper, activityWriter, log,
-                snapshots ? file : null, memory.restored());
+                snapshots ? file : null, memory.restored(), clock.millis() - active.toMillis());
         t.bindMetrics(registry);
         loop.start();
-        // Cold start: rebuild the recently active users the snapshot did not bring back (all of them, without
-        // one) in the background; reads meanwhile reconstruct on demand.
-        reads.warmInBackground(clock.millis() - active.toMillis(), sweeper, sweeper::isShutdown);
         return t;
+    }
+
+    /**
+     * Starts the cold start in the background: rebuilds the recently active users the snapshot did not
+     * bring back (all of them, without one), loads the relationships of those it did, and hands the
+     * first {@code firstPages} of them, the most recently active, to {@code firstPage} (which reads
+     * and renders their first page without it counting as their read). Reads meanwhile reconstruct
+     * on demand. Call once, after {@link #start}, when what renders a page exists.
+     */
+    void warmUp(LongConsumer firstPage, int firstPages) {
+        reads.warmInBackground(warmSinceMillis, sweeper, sweeper::isShutdown, firstPage, firstPages);
     }
 
     /** What a snapshot holds, and what was loaded into it. */
@@ -231,7 +243,7 @@ public final class Timelines implements AutoCloseable {
                 .description("Memory held by the fanout follower cache, as rookery.fanout.follower.cache.mb counts it")
                 .register(registry);
         Gauge.builder("rookery.timeline.warmup.pending", reads, HomeTimelineService::warmPending)
-                .description("Recently active users the cold-start rebuild has still to go through (0: done)")
+                .description("Recently active users the cold start (rebuild, relationships, first pages) has still to go through (0: done)")
                 .register(registry);
         Gauge.builder("rookery.timeline.snapshot.restored.users", this, t -> t.restored.users())
                 .description("Home timelines loaded from the snapshot of the last clean shutdown at this start")

@@ -78,6 +78,8 @@ public final class Settings {
             "Users who have not been active for this many days are evicted from timeline memory and not fanned out to.");
     public static final ConfigKey<Boolean> TIMELINE_SNAPSHOT = boolKey("rookery.timeline.snapshot", true,
             "Write the home timelines to timelines.snapshot in the data directory on a clean shutdown and load them at the next start (seconds, instead of rebuilding every recently active user from the store); the file is used once, and only if the fanout consumer has not moved since it was written.");
+    public static final ConfigKey<Integer> TIMELINE_WARMUP_PAGES = intKey("rookery.timeline.warmup.pages", 20_000,
+            "At start, the home timelines of this many of the most recently active users are read and rendered once in the background (not counted as their reads), so that the caches their first reads need are filled and the read path is compiled before it takes traffic; 0 turns it off.");
     public static final ConfigKey<Integer> TWEET_INDEX_CAPACITY = intKey("rookery.timeline.tweet.index.capacity", 1 << 20,
             "Recent tweets whose author and kind the timeline store keeps in memory (once per tweet, not per entry).");
     public static final ConfigKey<Integer> PULL_THRESHOLD = intKey("rookery.fanout.pull.threshold", 100_000,

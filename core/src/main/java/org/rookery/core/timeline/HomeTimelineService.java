@@ -20,6 +20,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.config.Settings;
 import org.rookery.core.graph.GraphService;
@@ -47,6 +48,8 @@ import org.rookery.core.users.UserService;
  * <p>Thread-safe; blocking (reads RocksDB).
  */
 public final class HomeTimelineService {
+    private static final System.Logger LOG = System.getLogger(HomeTimelineService.class.getName());
+
     private final KeyValueStore store;
     private final TimelineStore timelines;
     private final TweetIndex index;
@@ -252,21 +255,28 @@ public final class HomeTimelineService {
     public int warm(long sinceMillis, BooleanSupplier stop) {
         long[] users = activeSince(sinceMillis);
         warmPending = users.length;
-        return warm(users, stop);
+        return warm(users, stop, user -> {}, 0);
     }
 
     /**
      * Starts the cold start on {@code executor}: reads who was active since {@code sinceMillis} now
-     * (so {@link #warmPending} counts them from this call on) and rebuilds them there.
+     * (so {@link #warmPending} counts them from this call on) and rebuilds them there. The first
+     * {@code firstPages} of them in memory, the most recently active, are also handed to
+     * {@code firstPage} (which reads and renders their first page, say: {@link #peek}), so the
+     * caches their first reads need are filled and the read path is compiled before the first
+     * users arrive.
      */
-    public void warmInBackground(long sinceMillis, Executor executor, BooleanSupplier stop) {
+    public void warmInBackground(long sinceMillis, Executor executor, BooleanSupplier stop, LongConsumer firstPage,
+                                 int firstPages) {
         long[] users = activeSince(sinceMillis);
         warmPending = users.length;
-        executor.execute(() -> warm(users, stop));
+        executor.execute(() -> warm(users, stop, firstPage, firstPages));
     }
 
-    private int warm(long[] users, BooleanSupplier stop) {
+    private int warm(long[] users, BooleanSupplier stop, LongConsumer firstPage, int firstPages) {
+        long started = System.nanoTime();
         int n = 0;
+        int pages = 0;
         try {
             for (long user : users) {
                 if (stop.getAsBoolean()) {
@@ -282,10 +292,22 @@ public final class HomeTimelineService {
                     // the reader's relationships, so their first read is answered from memory too.
                     reader(user);
                 }
+                if (pages < firstPages && timelines.slotOf(user) >= 0) {
+                    pages++;
+                    try {
+                        firstPage.accept(user);
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "warming the first page of user " + user + " failed", e);
+                    }
+                }
                 warmPending--;
             }
         } finally {
             warmPending = 0;
+        }
+        if (users.length > 0) {
+            LOG.log(System.Logger.Level.INFO, "Cold start: {0} recently active users gone through, {1} rebuilt, {2} first pages rendered, in {3} ms",
+                    users.length, n, pages, (System.nanoTime() - started) / 1_000_000);
         }
         return n;
     }
@@ -301,6 +323,24 @@ public final class HomeTimelineService {
         rates.recordRead(now);
         recordActivity(viewerId, now);
         int slot = ensureResident(viewerId);
+        List<Tweet> out = page(viewerId, slot, page);
+        if (slot >= 0) {
+            timelines.touch(slot, now);
+        }
+        return out;
+    }
+
+    /**
+     * The page {@link #home} would answer a user whose timeline is in memory, without it counting as
+     * their read: no activity noted, no read rate, their place in the eviction order unchanged. Empty
+     * for a user not in memory (nothing is rebuilt). For warming caches.
+     */
+    public List<Tweet> peek(long viewerId, Page page) {
+        int slot = timelines.slotOf(viewerId);
+        return slot < 0 ? List.of() : page(viewerId, slot, page);
+    }
+
+    private List<Tweet> page(long viewerId, int slot, Page page) {
         TimelineRules.Reader reader = reader(viewerId);
         // Whether a repost is hidden as a repeat depends on the REPOST_WINDOW kept entries below it, also
         // those below since_id or min_id and below the last candidate read: so kept entries are collected
@@ -342,9 +382,6 @@ public final class HomeTimelineService {
         }
         if (newer && out.size() > page.limit()) {
             out = out.subList(out.size() - page.limit(), out.size()); // the page just newer than min_id
-        }
-        if (slot >= 0) {
-            timelines.touch(slot, now);
         }
         return out;
     }

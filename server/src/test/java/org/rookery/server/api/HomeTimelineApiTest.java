@@ -5,10 +5,12 @@ import static org.rookery.server.testing.Await.eventually;
 import static org.rookery.server.testing.MastodonSchema.assertEachValid;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.FunctionCounter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.rookery.core.timeline.TimelineSnapshot;
@@ -253,6 +255,43 @@ class HomeTimelineApiTest {
         assertThat(home(reader)).containsExactly("while you were away");
         assertThat(server.memoryFirstRequests("served")).as("answered from memory").isEqualTo(served + 1);
         assertThat(gauge("rookery.store.batches.committed")).as("nothing written").isEqualTo(committed);
+    }
+
+    /**
+     * The cold start also reads and renders the first home page of the most recently active users,
+     * without it counting as their read: a returning reader's first read after a restart then finds
+     * the statuses, their authors, their counts and their JSON in memory, and is answered from it.
+     */
+    @Test
+    void theColdStartRendersTheFirstPagesOfTheRecentlyActive() {
+        User reader = api.newUser("warmreader");
+        User writer = api.newUser("warmwriter");
+        follow(reader, writer, true);
+        assertThat(home(reader)).isEmpty(); // a read: the reader is active
+        api.postStatus(writer, "rendered before you came back");
+        awaitFanout();
+        long readerId = Long.parseLong(reader.id());
+        eventually(() -> server.server().timelines().reads().activeSince(0),
+                active -> Arrays.stream(active).anyMatch(id -> id == readerId));
+
+        server.restart();
+        eventually(() -> gauge("rookery.timeline.warmup.pending"), n -> n == 0);
+        api.get("/api/v1/accounts/verify_credentials", reader.token()).ok(); // the token cached
+        Map<String, Double> misses = cacheMisses();
+        double served = server.memoryFirstRequests("served");
+        assertThat(home(reader)).containsExactly("rendered before you came back");
+        assertThat(server.memoryFirstRequests("served")).as("answered from memory").isEqualTo(served + 1);
+        assertThat(cacheMisses()).as("nothing looked up that the warm-up had not").isEqualTo(misses);
+    }
+
+    /** Lookups that missed so far, by cache. */
+    private static Map<String, Double> cacheMisses() {
+        Map<String, Double> misses = new TreeMap<>();
+        for (FunctionCounter c : server.server().registry().get("rookery.cache.gets").tag("result", "miss")
+                .functionCounters()) {
+            misses.put(c.getId().getTag("cache"), c.count());
+        }
+        return misses;
     }
 
     private static double gauge(String name) {
