@@ -112,6 +112,7 @@ public final class Timelines implements AutoCloseable {
             store.evictInactive(clock.millis() - active.toMillis());
             rates.setActiveReaders(store.residentUsers());
             rates.forgetQuietAuthors(clock.millis());
+            reads.forgetOldActivity(clock.millis());
             reads.expireClosedPullRanges();
         }, 1, 60, TimeUnit.MINUTES);
         // Its own thread: the sweeper is busy for minutes with the cold-start rebuild below.

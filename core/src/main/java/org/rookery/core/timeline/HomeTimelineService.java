@@ -223,6 +223,21 @@ public final class HomeTimelineService {
     }
 
     /**
+     * Forgets the activity noted more than an hour before {@code nowMillis}: such a user's next read
+     * notes it again, as it would with the note kept, so the notes take memory for the users of the
+     * last hour only, not for everyone who read since the start. Returns how many were forgotten.
+     */
+    public int forgetOldActivity(long nowMillis) {
+        int forgotten = 0;
+        for (Map.Entry<Long, Long> e : activityNoted.entrySet()) {
+            if (nowMillis - e.getValue() >= ACTIVITY_GRANULARITY_MS && activityNoted.remove(e.getKey(), e.getValue())) {
+                forgotten++;
+            }
+        }
+        return forgotten;
+    }
+
+    /**
      * Users active since {@code sinceMillis}, most recently active first (from the durable record).
      * Users recorded within the hour are noted as such, so their next read does not record them again.
      */

@@ -63,6 +63,23 @@ class ActivityRecordTest {
     }
 
     @Test
+    void notesOlderThanAnHourAreForgottenAndTheNextReadIsRecordedAsWithTheNoteKept() {
+        HomeTimelineService home = service(memory);
+        long t = clock.millis();
+        home.recordActivity(1, t);
+        home.recordActivity(2, t + 30 * 60_000L);
+        assertThat(home.flushActivity()).isEqualTo(2);
+
+        assertThat(home.forgetOldActivity(t + HOUR - 1)).isZero();
+        assertThat(home.forgetOldActivity(t + HOUR)).as("only the note an hour old").isEqualTo(1);
+        home.recordActivity(2, t + HOUR);
+        assertThat(home.flushActivity()).as("still noted within its hour").isZero();
+        home.recordActivity(1, t + HOUR);
+        assertThat(home.flushActivity()).as("recorded again, as an hour-old note allows").isEqualTo(1);
+        assertThat(home.activeSince(t + HOUR)).containsExactly(1L);
+    }
+
+    @Test
     void usersOfAFailedWriteAreRecordedAtTheirNextActivity() {
         HomeTimelineService home = service(failing());
         home.recordActivity(1, clock.millis());
