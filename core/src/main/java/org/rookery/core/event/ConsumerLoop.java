@@ -7,6 +7,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Runs one named consumer of the event log on its own thread: poll a batch, hand it to the
@@ -43,7 +44,7 @@ public final class ConsumerLoop implements AutoCloseable {
     private volatile EventConsumer consumer;
     private volatile long lastAppliedTimestamp;
     /** Next offset to apply per partition, updated only after a batch was applied (positions move at poll). */
-    private volatile java.util.concurrent.atomic.AtomicLongArray appliedNext;
+    private volatile AtomicLongArray appliedNext;
     private volatile long applied;
     private volatile long failures;
 
@@ -69,7 +70,7 @@ public final class ConsumerLoop implements AutoCloseable {
             return this;
         }
         consumer = log.subscribe(name, start);
-        java.util.concurrent.atomic.AtomicLongArray next = new java.util.concurrent.atomic.AtomicLongArray(log.partitionCount());
+        AtomicLongArray next = new AtomicLongArray(log.partitionCount());
         for (int p : consumer.partitions()) {
             next.set(p, consumer.position(p));
         }
@@ -97,7 +98,7 @@ public final class ConsumerLoop implements AutoCloseable {
                         c.commit();
                         applied += batch.size();
                         long last = 0;
-                        java.util.concurrent.atomic.AtomicLongArray next = appliedNext;
+                        AtomicLongArray next = appliedNext;
                         for (LogRecord r : batch) {
                             last = Math.max(last, r.event().timestampMillis());
                             next.accumulateAndGet(r.partition(), r.offset() + 1, Math::max);
@@ -126,7 +127,7 @@ public final class ConsumerLoop implements AutoCloseable {
     /** Events appended but not yet applied by this consumer. */
     public long lagEvents() {
         EventConsumer c = consumer;
-        java.util.concurrent.atomic.AtomicLongArray next = appliedNext;
+        AtomicLongArray next = appliedNext;
         if (c == null || next == null) {
             return 0;
         }

@@ -7,6 +7,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.error.RookeryException;
 import org.rookery.core.event.Event;
@@ -277,15 +281,15 @@ public final class GraphService {
             followPart(followers, followees, edgesOf[0], out);
             return out;
         }
-        try (java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-            List<java.util.concurrent.Future<?>> running = new ArrayList<>(parts);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> running = new ArrayList<>(parts);
             for (int[] part : edgesOf) {
                 running.add(pool.submit(() -> followPart(followers, followees, part, out)));
             }
-            for (java.util.concurrent.Future<?> f : running) {
+            for (Future<?> f : running) {
                 f.get();
             }
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }

@@ -31,9 +31,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.rookery.core.auth.OAuthService;
 import org.rookery.core.error.RookeryException;
@@ -55,9 +58,9 @@ import org.slf4j.LoggerFactory;
  * {@code {"error": "...", "error_description": "..."}}. Thread-safe once built.
  */
 public final class Router {
-    private static final java.util.regex.Pattern OAUTH_ERROR = java.util.regex.Pattern.compile(
+    private static final Pattern OAUTH_ERROR = Pattern.compile(
             "(invalid_request|invalid_client|invalid_grant|invalid_scope|unauthorized_client|unsupported_grant_type"
-                    + "|unsupported_response_type|access_denied): (.*)", java.util.regex.Pattern.DOTALL);
+                    + "|unsupported_response_type|access_denied): (.*)", Pattern.DOTALL);
     private static final ObjectMapper ERROR_MAPPER = new ObjectMapper();
     /** A JSON body's first buffer; it grows as written. */
     private static final int INITIAL_BODY_BYTES = 4096;
@@ -375,7 +378,7 @@ public final class Router {
     }
 
     private HttpResponse failure(ServiceRequestContext ctx, Throwable t) {
-        Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
         if (cause instanceof RookeryException e) {
             return error(e.status(), e.getMessage(), e.field());
         }
@@ -409,7 +412,7 @@ public final class Router {
     public static AggregatedHttpResponse errorResponse(int status, String message, @Nullable String field) {
         HttpStatus s = HttpStatus.valueOf(status);
         Map<String, Object> body = new LinkedHashMap<>();
-        java.util.regex.Matcher oauth = OAUTH_ERROR.matcher(message);
+        Matcher oauth = OAUTH_ERROR.matcher(message);
         if (oauth.matches()) { // RFC 6749 shape: a code in "error", the sentence in "error_description"
             body.put("error", oauth.group(1));
             body.put("error_description", oauth.group(2));
