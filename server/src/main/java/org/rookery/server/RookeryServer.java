@@ -125,6 +125,11 @@ public final class RookeryServer implements AutoCloseable {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
 
+        int warmupPages = config.get(Settings.TIMELINE_WARMUP_PAGES);
+        if (warmupPages < 0) {
+            throw new IllegalArgumentException(Settings.TIMELINE_WARMUP_PAGES.name() + ": " + warmupPages
+                    + " (expected: >= 0, 0 for none)");
+        }
         Path dataDir = Path.of(config.get(Settings.DATA_DIR));
         store = RocksStore.open(RocksStore.Options.builder(dataDir)
                 .partitions(config.get(Settings.LOG_PARTITIONS))
@@ -207,11 +212,6 @@ public final class RookeryServer implements AutoCloseable {
             admin = ab.build();
             admin.start().join();
             api.start().join();
-            int warmupPages = config.get(Settings.TIMELINE_WARMUP_PAGES);
-            if (warmupPages < 0) {
-                throw new IllegalArgumentException(Settings.TIMELINE_WARMUP_PAGES.name() + ": " + warmupPages
-                        + " (expected: >= 0, 0 for none)");
-            }
             // The base URL the render caches keep their entries for: the one clients' requests will carry.
             String publicUrl = config.get(Settings.PUBLIC_URL);
             String base = publicUrl.isEmpty() ? "http://127.0.0.1:" + api.activeLocalPort() : publicUrl;
