@@ -236,14 +236,8 @@ class HomeTimelineApiTest {
     @Test
     void aReturningReadersTimelineIsRebuiltAtStartAndTheirFirstReadWritesNothing() {
         User reader = api.newUser("returning");
-        User writer = api.newUser("regular");
-        follow(reader, writer, true);
-        assertThat(home(reader)).isEmpty(); // a read: the reader is active
-        String post = api.postStatus(writer, "while you were away").get("id").asText();
-        awaitFanout();
+        String post = postToAnActiveReader(reader, "regular", "while you were away");
         long readerId = Long.parseLong(reader.id());
-        eventually(() -> server.server().timelines().reads().activeSince(0),
-                active -> Arrays.stream(active).anyMatch(id -> id == readerId));
 
         server.restartWithoutTimelineSnapshot();
         assertThat(server.server().timelines().restored().users()).isZero();
@@ -265,14 +259,7 @@ class HomeTimelineApiTest {
     @Test
     void theColdStartRendersTheFirstPagesOfTheRecentlyActive() {
         User reader = api.newUser("warmreader");
-        User writer = api.newUser("warmwriter");
-        follow(reader, writer, true);
-        assertThat(home(reader)).isEmpty(); // a read: the reader is active
-        api.postStatus(writer, "rendered before you came back");
-        awaitFanout();
-        long readerId = Long.parseLong(reader.id());
-        eventually(() -> server.server().timelines().reads().activeSince(0),
-                active -> Arrays.stream(active).anyMatch(id -> id == readerId));
+        postToAnActiveReader(reader, "warmwriter", "rendered before you came back");
 
         server.restart();
         eventually(() -> gauge("rookery.timeline.warmup.pending"), n -> n == 0);
@@ -282,6 +269,22 @@ class HomeTimelineApiTest {
         assertThat(home(reader)).containsExactly("rendered before you came back");
         assertThat(server.memoryFirstRequests("served")).as("answered from memory").isEqualTo(served + 1);
         assertThat(cacheMisses()).as("nothing looked up that the warm-up had not").isEqualTo(misses);
+    }
+
+    /**
+     * A new user {@code writerName} whom {@code reader} follows posts {@code text} after the reader's
+     * first read; once the post is fanned out and the reader's activity recorded, returns its id.
+     */
+    private String postToAnActiveReader(User reader, String writerName, String text) {
+        User writer = api.newUser(writerName);
+        follow(reader, writer, true);
+        assertThat(home(reader)).isEmpty(); // a read: the reader is active
+        String post = api.postStatus(writer, text).get("id").asText();
+        awaitFanout();
+        long readerId = Long.parseLong(reader.id());
+        eventually(() -> server.server().timelines().reads().activeSince(0),
+                active -> Arrays.stream(active).anyMatch(id -> id == readerId));
+        return post;
     }
 
     /** Lookups that missed so far, by cache. */
