@@ -108,13 +108,7 @@ public final class Timelines implements AutoCloseable {
             return t;
         });
         Duration active = Duration.ofDays(config.get(Settings.TIMELINE_ACTIVE_DAYS));
-        sweeper.scheduleAtFixedRate(() -> {
-            store.evictInactive(clock.millis() - active.toMillis());
-            rates.setActiveReaders(store.residentUsers());
-            rates.forgetQuietAuthors(clock.millis());
-            reads.forgetOldActivity(clock.millis());
-            reads.expireClosedPullRanges();
-        }, 1, 60, TimeUnit.MINUTES);
+        sweeper.scheduleAtFixedRate(() -> sweep(store, rates, reads, clock, active), 1, 60, TimeUnit.MINUTES);
         // Its own thread: the sweeper is busy for minutes with the cold-start rebuild below.
         ScheduledExecutorService activityWriter = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "rookery-activity-writer");
@@ -139,6 +133,30 @@ public final class Timelines implements AutoCloseable {
      */
     void warmUp(LongConsumer firstPage, int firstPages) {
         reads.warmInBackground(warmSinceMillis, sweeper, sweeper::isShutdown, firstPage, firstPages);
+    }
+
+    /**
+     * The hourly sweep: evicts users inactive for {@code active}, forgets quiet authors' rates and
+     * old activity notes, drops pull ranges no timeline reaches any more, and logs what it did. A
+     * failure is logged and the next hour's sweep runs as usual (an exception would otherwise cancel
+     * every later run of the schedule).
+     */
+    private static void sweep(TimelineStore store, RateTracker rates, HomeTimelineService reads, InstantSource clock,
+                              Duration active) {
+        long started = System.nanoTime();
+        try {
+            int evicted = store.evictInactive(clock.millis() - active.toMillis());
+            rates.setActiveReaders(store.residentUsers());
+            int authors = rates.forgetQuietAuthors(clock.millis());
+            int notes = reads.forgetOldActivity(clock.millis());
+            int ranges = reads.expireClosedPullRanges();
+            log.info("Hourly sweep: {} inactive users evicted, {} quiet authors' rates and {} activity notes forgotten,"
+                    + " {} authors' pull ranges dropped, in {} ms", evicted, authors, notes, ranges,
+                    (System.nanoTime() - started) / 1_000_000);
+        } catch (RuntimeException e) {
+            log.warn("The hourly sweep failed after {} ms; it runs again in an hour",
+                    (System.nanoTime() - started) / 1_000_000, e);
+        }
     }
 
     /** What a snapshot holds, and what was loaded into it. */
