@@ -120,6 +120,9 @@ public final class Timelines implements AutoCloseable {
         Timelines t = new Timelines(store, index, policy, fanout, reads, loop, sweeper, activityWriter, log,
                 snapshots ? file : null, memory.restored(), clock.millis() - active.toMillis());
         t.bindMetrics(registry);
+        Gauge.builder("rookery.fanout.rate.authors", rates, RateTracker::trackedAuthors)
+                .description("Authors whose posting rate the fanout cost model keeps (quiet ones are forgotten hourly)")
+                .register(registry);
         loop.start();
         return t;
     }
@@ -261,6 +264,9 @@ public final class Timelines implements AutoCloseable {
                 .description("Followers held by the fanout follower cache (4 bytes each)").register(registry);
         Gauge.builder("rookery.fanout.follower.cache.bytes", fanout, f -> f.followerCache()[2])
                 .description("Memory held by the fanout follower cache, as rookery.fanout.follower.cache.mb counts it")
+                .register(registry);
+        Gauge.builder("rookery.timeline.activity.notes", reads, HomeTimelineService::activityNotes)
+                .description("Users whose activity is noted in memory: those of the last hour (older notes are forgotten hourly)")
                 .register(registry);
         Gauge.builder("rookery.timeline.warmup.pending", reads, HomeTimelineService::warmPending)
                 .description("Recently active users the cold start (rebuild, relationships, first pages) has still to go through (0: done)")

@@ -222,6 +222,11 @@ public final class HomeTimelineService {
         return n / 2;
     }
 
+    /** Users whose activity is noted in memory (those of the last hour, after the hourly sweep). */
+    public int activityNotes() {
+        return activityNoted.size();
+    }
+
     /**
      * Forgets the activity noted more than an hour before {@code nowMillis}: such a user's next read
      * notes it again, as it would with the note kept, so the notes take memory for the users of the

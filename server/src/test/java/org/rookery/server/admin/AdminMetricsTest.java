@@ -62,6 +62,8 @@ class AdminMetricsTest {
                 .containsPattern(sample("rookery_timeline_entries", ""))
                 .containsPattern(sample("rookery_timeline_bytes", ""))
                 .containsPattern(sample("rookery_timeline_warmup_pending", ""))
+                .containsPattern(sample("rookery_timeline_activity_notes", ""))
+                .containsPattern(sample("rookery_fanout_rate_authors", ""))
                 .containsPattern(sample("rookery_http_inflight_requests", ""))
                 .containsPattern(sample("rookery_http_shed_requests_total", ""))
                 .containsPattern(sample("rookery_http_memory_first_requests_total", "outcome=\"served\""))
