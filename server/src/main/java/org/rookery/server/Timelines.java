@@ -109,7 +109,7 @@ public final class Timelines implements AutoCloseable {
         });
         Duration active = Duration.ofDays(config.get(Settings.TIMELINE_ACTIVE_DAYS));
         sweeper.scheduleAtFixedRate(() -> sweep(store, rates, reads, clock, active), 1, 60, TimeUnit.MINUTES);
-        // Its own thread: the sweeper is busy for minutes with the cold-start rebuild below.
+        // Its own thread: the sweeper is busy for minutes with the cold start (warmUp) after a crash.
         ScheduledExecutorService activityWriter = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "rookery-activity-writer");
             t.setDaemon(true);
